@@ -1,0 +1,42 @@
+"""Administration: the test clock. GET /healthz lives here too (no auth)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from ..clock import utcnow
+from ..errors import BadRequest, NotFound
+from ..services import clock, health
+from .auth import login_required
+from .schemas import ClockRequest, ClockResponse, HealthSchema
+
+blp = Blueprint("admin", __name__, description="Administration and health")
+
+
+@blp.post("/api/admin/clock")
+@blp.arguments(ClockRequest)
+@blp.response(200, ClockResponse)
+@login_required("admin")
+def move_clock(body):
+    """Move the test clock (only when the service runs with CRM_TEST_CLOCK=1)."""
+    if not current_app.config["TEST_CLOCK"]:
+        raise NotFound("not found")
+    if ("advance" in body) == ("set" in body):
+        raise BadRequest("send either 'advance' (an ISO 8601 duration) or 'set' (a time)",
+                         fields={"advance": ["one of advance / set"]})
+    if "advance" in body:
+        now = clock.move(advance=clock.parse_duration(body["advance"]))
+    else:
+        now = clock.move(to=body["set"])
+    return {"now": now, "offset_seconds": (now - utcnow()).total_seconds()}
+
+
+@blp.get("/healthz")
+@blp.response(200, HealthSchema)
+@blp.alt_response(503, schema=HealthSchema, description="the database is unreachable")
+@blp.doc(security=[])
+def healthz():
+    """Is the database reachable, and when did the scheduler last tick?"""
+    report = health.report()
+    return report, (200 if report["status"] == "ok" else 503)

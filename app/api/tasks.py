@@ -1,0 +1,63 @@
+"""The task inbox."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from ..services import instances, tasks
+from .auth import current_user, login_required
+from .schemas import CompleteTask, TaskArgs, TaskDetailSchema, TaskSchema, page_schema
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/tasks",
+                description="Human tasks: list, claim, unclaim, complete")
+TaskPage = page_schema(TaskSchema, "TaskPage")
+
+
+def task_detail(task) -> dict:
+    return {**{c: getattr(task, c) for c in TaskSchema().fields},
+            "form": tasks.form_of(task),
+            "variables": instances.get(task.instance_id).variables}
+
+
+@blp.get("")
+@blp.arguments(TaskArgs, location="query")
+@blp.response(200, TaskPage)
+@login_required()
+def search(args):
+    """Tasks assigned to me or offered to my groups (managers and admins: all), by due date."""
+    page = tasks.search(current_user(), **args)
+    return {"items": page.items, "total": page.total, "page": page.page,
+            "per_page": page.per_page}
+
+
+@blp.get("/<task_id>")
+@blp.response(200, TaskDetailSchema)
+@login_required()
+def get(task_id: str):
+    """A task with its form definition and the process variables."""
+    return task_detail(tasks.get(task_id, current_user()))
+
+
+@blp.post("/<task_id>/claim")
+@blp.response(200, TaskSchema)
+@login_required()
+def claim(task_id: str):
+    """Take the task: it is mine until I complete or unclaim it."""
+    return tasks.claim(task_id, current_user())
+
+
+@blp.post("/<task_id>/unclaim")
+@blp.response(200, TaskSchema)
+@login_required()
+def unclaim(task_id: str):
+    """Give the task back to its candidate groups."""
+    return tasks.unclaim(task_id, current_user())
+
+
+@blp.post("/<task_id>/complete")
+@blp.arguments(CompleteTask)
+@blp.response(200, TaskDetailSchema)
+@login_required()
+def complete(body, task_id: str):
+    """Submit the form; the process runs on until it waits again."""
+    return task_detail(tasks.complete(task_id, current_user(), body["data"]))

@@ -1,0 +1,38 @@
+"""Settings, read from the environment once at start-up (12-factor style)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def from_environment() -> dict:
+    """The app's configuration; every key may be overridden by create_app(test_config)."""
+    instance = Path(os.environ.get("CRM_INSTANCE_DIR", ROOT / "instance"))
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'crm.sqlite3'}"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        "SECRET_KEY_IS_RANDOM": not os.environ.get("SECRET_KEY"),
+        "INSTANCE_DIR": str(instance),
+        "PROCESS_DIRS": os.environ.get("CRM_PROCESS_DIRS",
+                                       f"{ROOT / 'bpmn'}{os.pathsep}{ROOT / 'dmn'}"),
+        "DEPLOY_ON_START": _flag("CRM_DEPLOY_ON_START", True),
+        "DEMO": _flag("CRM_DEMO", False),
+        "TEST_CLOCK": _flag("CRM_TEST_CLOCK", False),
+        "TOKEN_TTL_HOURS": int(os.environ.get("CRM_TOKEN_TTL_HOURS", "12")),
+        "SCHEDULER_INTERVAL_SECONDS": float(os.environ.get("CRM_SCHEDULER_INTERVAL", "5")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("CRM_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        "SQL_ECHO": _flag("CRM_SQL_ECHO", False),
+        # werkzeug's method string; tests use a cheap one (hashing dominates their set-up)
+        "PASSWORD_HASH_METHOD": os.environ.get("CRM_PASSWORD_HASH_METHOD", "scrypt"),
+    }

@@ -1,0 +1,180 @@
+"""Our task specs and event definitions: where SpiffWorkflow's stock ones fall short.
+
+- Timers read the time from the workflow's clock (the script engine carries it), so the
+  test clock drives SLAs; SpiffWorkflow's own timers call ``datetime.now`` directly.
+- Service tasks name a handler; the script engine dispatches to the handler registry.
+- Message events carry a dict payload both ways (thrown from the task data, caught into it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask as StockServiceTask
+from SpiffWorkflow.bpmn.specs.event_definitions.message import (
+    MessageEventDefinition as StockMessageEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.util import BpmnEvent
+
+
+def _now(my_task) -> datetime:
+    return my_task.workflow.script_engine.now()
+
+
+def as_utc(value: str | datetime) -> datetime:
+    """Timer values as aware UTC datetimes; a naive value is taken as UTC, never server-local."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _as_text(value) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+class ClockTimeDate(TimeDateEventDefinition):
+    """A timeDate timer: fires once the clock passes the given moment."""
+
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            evaluated = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            event_value = as_utc(_as_text(evaluated)).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if as_utc(event_value) <= _now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockDuration(DurationTimerEventDefinition):
+    """A timeDuration timer: fires the given duration after it started waiting."""
+
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            parsed = TimerEventDefinition.parse_iso_duration(str(expression))
+            start = _now(my_task)
+            delta = TimerEventDefinition.get_timedelta_from_start(parsed, start)
+            event_value = (start + delta).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if as_utc(event_value) <= _now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockCycle(CycleTimerEventDefinition):
+    """A timeCycle timer (``R3/PT24H``): fires every period, a given number of times."""
+
+    def cycle_complete(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        now = _now(my_task)
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            cycles, start, duration = parse_cycle(str(expression), now)
+            event_value = {
+                "cycles": cycles,
+                "next": start.isoformat(),
+                "duration": duration.total_seconds(),
+            }
+        ready = False
+        if event_value["cycles"] != 0:
+            next_event = as_utc(event_value["next"])
+            if next_event <= now:
+                following = next_event + timedelta(seconds=event_value["duration"])
+                event_value["next"] = following.isoformat()
+                event_value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+            return False
+        my_task._set_internal_data(event_value=event_value)
+        return ready
+
+
+def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedelta]:
+    """``R[n]/[start/]duration`` relative to our clock (SpiffWorkflow's uses the wall clock)."""
+    parts = expression.upper().replace("--", "/").strip("R").split("/")
+    if len(parts) == 2:
+        cycles = int(parts[0]) if parts[0] else -1
+        parsed = TimerEventDefinition.parse_iso_duration(parts[1])
+        duration = TimerEventDefinition.get_timedelta_from_start(parsed, now)
+        return cycles, now + duration, duration
+    cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
+    return cycles, start, duration
+
+
+def duration_from(text: str, start: datetime) -> timedelta:
+    """An ISO 8601 duration ('PT25H', 'P1M', '-P3D') as a timedelta from ``start``."""
+    sign = -1 if text.startswith("-") else 1
+    parsed = TimerEventDefinition.parse_iso_duration(text.lstrip("-+"))
+    return sign * TimerEventDefinition.get_timedelta_from_start(parsed, start)
+
+
+def timer_due(definition, internal_data: dict) -> datetime | None:
+    """When a waiting timer will fire, from the value it computed when it started waiting."""
+    event_value = internal_data.get("event_value")
+    if event_value is None or internal_data.get("event_fired"):
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        if event_value.get("cycles") == 0:
+            return None
+        return as_utc(event_value["next"])
+    return as_utc(event_value)
+
+
+class ServiceTask(StockServiceTask):
+    """A service task that calls the handler its diagram names (e.g. ``documents.render_quote``)."""
+
+    def __init__(self, wf_spec, bpmn_id, handler: str | None = None, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.handler = handler
+
+    def _execute(self, task):
+        result = task.workflow.script_engine.call_handler(task, self.handler)
+        if result:
+            task.data.update(result)
+        return True
+
+
+class MessageEventDefinition(StockMessageEventDefinition):
+    """A message whose payload is a dict merged into the catching task's data.
+
+    Thrown messages carry the evaluated ``camunda:expression`` (or a copy of the task data);
+    a ``camunda:resultVariable`` puts the caught payload under that name instead of merging.
+    """
+
+    def __init__(self, name, correlation_properties=None, expression=None, result_var=None,
+                 **kwargs):
+        super().__init__(name, correlation_properties, **kwargs)
+        self.expression = expression
+        self.result_var = result_var
+
+    def throw(self, my_task):
+        if self.expression:
+            payload = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+        else:
+            payload = dict(my_task.data)
+        correlations = self.get_correlations(my_task, payload if isinstance(payload, dict) else {})
+        my_task.workflow.correlations.update(correlations)
+        event = BpmnEvent(self, payload=payload, correlations=correlations)
+        my_task.workflow.top_workflow.catch(event)
+
+    def update_task_data(self, my_task):
+        payload = my_task.internal_data.get(self.name)
+        if payload is None:
+            return
+        if self.result_var:
+            my_task.data[self.result_var] = payload
+        elif isinstance(payload, dict):
+            my_task.data.update(payload)
+        else:
+            my_task.data[f"{my_task.task_spec.bpmn_id}_payload"] = payload

@@ -1,0 +1,69 @@
+"""Service-task handlers: the Python a BPMN service task calls by name.
+
+A diagram names its handler (``camunda:topic="documents.render_quote"`` or a ``handler``
+property); deployment refuses a diagram that names one not registered here. A handler is a
+plain function of a ``HandlerContext`` returning a dict merged into the process data. Handlers
+never commit: the unit of work that ran the engine does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class HandlerContext:
+    """What a handler may see: the task's data and properties, the instance, the session."""
+
+    data: dict
+    properties: dict
+    element_id: str
+    now: datetime
+    instance: Any = None
+    session: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+Handler = Callable[[HandlerContext], dict | None]
+
+_registry: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    """Register a function under the name diagrams use for it."""
+
+    def register(func: Handler) -> Handler:
+        if name in _registry and _registry[name] is not func:
+            raise ValueError(f"handler {name!r} is registered twice")
+        _registry[name] = func
+        return func
+
+    return register
+
+
+def get_handler(name: str) -> Handler | None:
+    load_all()
+    return _registry.get(name)
+
+
+def registered_names() -> set[str]:
+    load_all()
+    return set(_registry)
+
+
+_loaded = False
+
+
+def load_all() -> None:
+    """Import every module of this package once, so their @handler decorators run."""
+    global _loaded
+    if _loaded:
+        return
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    _loaded = True

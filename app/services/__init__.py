@@ -1,0 +1,1 @@
+"""Use cases: one function each. The caller (request, job, command) owns the transaction."""

@@ -1,0 +1,286 @@
+"""Deploying BPMN, DMN and form files: validate everything, then version what changed.
+
+A deployment is all-or-nothing. Its files are merged over what is deployed already (a BPMN
+file replaces the stored file that defined the same process ids, a DMN file the same
+decision id, a form file the same form key), every affected process is checked and parsed
+against that merged set, and only then is anything written. A process gets a new version
+when the content hash of its bundle (its BPMN file, the files of the processes it calls,
+the decisions and forms it uses) changed; deploying identical content creates nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from .. import db, engine
+from ..errors import BadRequest, DeploymentRejected
+from ..models.definition import (
+    DecisionDefinition,
+    Deployment,
+    FormDefinition,
+    ProcessDefinition,
+    StoredFile,
+)
+from ..models.user import ROLES, User
+from . import clock, definitions
+from .forms import FormDefinitionError, parse_form
+
+KINDS = {".bpmn": "bpmn", ".dmn": "dmn", ".json": "form"}
+MAX_FILES = 200
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def kind_of(filename: str) -> str | None:
+    name = filename.lower()
+    if name.endswith(".bpmn20.xml"):
+        return "bpmn"
+    return KINDS.get(Path(name).suffix)
+
+
+@dataclass
+class Bundle:
+    """The merged view: files of this deployment over those deployed before."""
+
+    bpmn: dict[str, engine.SourceFile] = field(default_factory=dict)  # by file name
+    dmn: dict[str, engine.SourceFile] = field(default_factory=dict)
+    forms: dict[str, tuple[str, bytes, dict]] = field(default_factory=dict)  # key -> (name,..)
+    new_names: set[str] = field(default_factory=set)
+
+
+def deploy(files: list[tuple[str, bytes]], *, by: User | None = None,
+           source: str = "api") -> dict:
+    """Validate and store files; returns what was created and what was unchanged."""
+    if not files:
+        raise BadRequest("no files: send one or more .bpmn, .dmn or form .json files",
+                         fields={"files": ["required"]})
+    if len(files) > MAX_FILES:
+        raise BadRequest(f"at most {MAX_FILES} files per deployment")
+    problems: list[engine.Problem] = []
+    names = [name for name, _ in files]
+    for name in {n for n in names if names.count(n) > 1}:
+        problems.append(engine.Problem(name, None, "the same file name is sent twice"))
+    new = {"bpmn": [], "dmn": [], "form": []}
+    for name, content in files:
+        kind = kind_of(name)
+        if kind is None:
+            problems.append(engine.Problem(name, None, "unknown file type: expected .bpmn, "
+                                           ".bpmn20.xml, .dmn or .json (a form)"))
+        elif not content.strip():
+            problems.append(engine.Problem(name, None, "the file is empty"))
+        else:
+            new[kind].append((name, content))
+    new_forms = {}
+    for name, content in new["form"]:
+        try:
+            form = parse_form(content, name)
+        except FormDefinitionError as exc:
+            problems.append(engine.Problem(name, None, str(exc)))
+            continue
+        if form["key"] in new_forms:
+            problems.append(engine.Problem(name, None, f"form key {form['key']!r} is also "
+                                           f"defined in {new_forms[form['key']][0]}"))
+        new_forms[form["key"]] = (name, content, form)
+
+    bundle = merged_bundle(new, new_forms, problems)
+    analysis = engine.analyse(list(bundle.bpmn.values()), list(bundle.dmn.values()),
+                              form_keys=set(bundle.forms), known_groups=set(ROLES))
+    affected = affected_processes(analysis, bundle)
+    concerned = bundle.new_names | {analysis.processes[k].file for k in affected} | {None}
+    problems += [p for p in analysis.problems if p.file in concerned]
+    if not problems:
+        checked = len(analysis.problems)
+        specs = engine.parse_specs(analysis, sorted(affected))
+        problems += [p for p in analysis.problems[checked:] if p.file in concerned]
+        missing = sorted(affected - set(specs))
+        if missing and not problems:
+            problems.append(engine.Problem(None, None, f"could not parse {missing}"))
+    if problems:
+        raise DeploymentRejected(
+            f"{len(problems)} problem(s): nothing was deployed",
+            problems=[p.as_dict() for p in problems])
+    return store(bundle, analysis, affected, new_forms, by=by, source=source)
+
+
+def merged_bundle(new: dict, new_forms: dict, problems: list) -> Bundle:
+    """Stored latest files, replaced by the new ones that define the same things."""
+    bundle = Bundle()
+    stored_bpmn = {}
+    for definition in definitions.latest_processes():
+        stored_bpmn[definition.bpmn_hash] = definition
+    stored = definitions.file_contents(list(stored_bpmn))
+    new_bpmn = [engine.SourceFile(n, c) for n, c in new["bpmn"]]
+    new_dmn = [engine.SourceFile(n, c) for n, c in new["dmn"]]
+    fresh = engine.analyse(new_bpmn, new_dmn, form_keys=set(), known_groups=set(), check=False)
+    problems += fresh.problems  # unreadable new files: no point going further with them
+    new_keys = set(fresh.processes)
+    new_decisions = set(fresh.decisions)
+    for file_hash, row in stored.items():
+        keys = {d.key for d in stored_bpmn.values() if d.bpmn_hash == file_hash}
+        if keys & new_keys or row.name in {f.name for f in new_bpmn}:
+            continue
+        bundle.bpmn[row.name] = engine.SourceFile(row.name, row.content)
+    for decision in definitions.latest_decisions().values():
+        if decision.decision_id not in new_decisions:
+            name = decision.file.name
+            bundle.dmn[name] = engine.SourceFile(name, decision.file.content)
+    for form in definitions.latest_forms().values():
+        bundle.forms[form.key] = (form.file.name, form.file.content,
+                                  definitions.form_by_hash(form.file_hash))
+    for source in new_bpmn:
+        bundle.bpmn[source.name] = source
+    for source in new_dmn:
+        bundle.dmn[source.name] = source
+    bundle.forms.update(new_forms)
+    bundle.new_names = {n for n, _ in new["bpmn"] + new["dmn"]}
+    return bundle
+
+
+def affected_processes(analysis: engine.Analysis, bundle: Bundle) -> set[str]:
+    """Processes in new files, plus every process that uses something that changed."""
+    affected = {k for k, p in analysis.processes.items() if p.file in bundle.new_names}
+    changed_decisions = {d for d, info in analysis.decisions.items()
+                         if info.file in bundle.new_names}
+    latest = {d.key: d for d in definitions.latest_processes()}
+    changed_forms = {key for key, (_, content, _) in bundle.forms.items()
+                     if any(d.bundle.get("forms", {}).get(key) not in (None, sha256(content))
+                            for d in latest.values())}
+    growing = True
+    while growing:
+        growing = False
+        for key, info in analysis.processes.items():
+            if key in affected:
+                continue
+            if (info.decisions & changed_decisions or info.forms & changed_forms
+                    or info.called_processes & affected):
+                affected.add(key)
+                growing = True
+    return affected
+
+
+def closure(analysis: engine.Analysis, key: str) -> tuple[set[str], set[str], set[str]]:
+    """(BPMN files, decision ids, form keys) a process needs, following call activities."""
+    files, decisions, forms, seen, todo = set(), set(), set(), set(), [key]
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in analysis.processes:
+            continue
+        seen.add(current)
+        info = analysis.processes[current]
+        files.add(info.file)
+        decisions |= info.decisions
+        forms |= info.forms
+        todo.extend(info.called_processes)
+    return files, decisions, forms
+
+
+def store(bundle: Bundle, analysis: engine.Analysis, affected: set[str], new_forms: dict, *,
+          by: User | None, source: str) -> dict:
+    session = db.session()
+    now = clock.now()
+    deployment = Deployment(created_at=now, created_by=by.id if by else None, source=source,
+                            files=[])
+    session.add(deployment)
+    session.flush()
+    hashes: dict[str, str] = {}
+
+    def keep(name: str, content: bytes, kind: str) -> str:
+        file_hash = sha256(content)
+        if file_hash not in hashes.values() and session.get(StoredFile, file_hash) is None:
+            session.add(StoredFile(hash=file_hash, name=name, kind=kind, size=len(content),
+                                   content=content, created_at=now))
+            session.flush()
+        hashes[name] = file_hash
+        return file_hash
+
+    result = {"processes": [], "decisions": [], "forms": [], "warnings": []}
+    for key, (name, content, _form) in sorted(bundle.forms.items()):
+        file_hash = keep(name, content, "form")
+        if key in new_forms:
+            result["forms"].append(_new_version(FormDefinition, FormDefinition.key, key,
+                                                file_hash, deployment, now))
+    decision_hashes = {}
+    for decision_id, info in sorted(analysis.decisions.items()):
+        file_hash = keep(info.file, bundle.dmn[info.file].content, "dmn")
+        decision_hashes[decision_id] = file_hash
+        if info.file in bundle.new_names:
+            result["decisions"].append(_new_version(
+                DecisionDefinition, DecisionDefinition.decision_id, decision_id, file_hash,
+                deployment, now, name=info.name))
+    for name, source_file in bundle.bpmn.items():
+        keep(name, source_file.content, "bpmn")
+    for key in sorted(affected):
+        info = analysis.processes[key]
+        files, decisions, forms = closure(analysis, key)
+        content = {
+            "bpmn": sorted(hashes[f] for f in files),
+            "dmn": sorted({decision_hashes[d] for d in decisions}),
+            "forms": {f: sha256(bundle.forms[f][1]) for f in sorted(forms)},
+        }
+        bundle_hash = sha256(json.dumps({"own": hashes[info.file], **content},
+                                        sort_keys=True).encode())
+        result["processes"].append(_new_process_version(key, info, hashes[info.file], content,
+                                                        bundle_hash, deployment, now))
+        result["warnings"] += [w.as_dict() for w in info.warnings]
+    deployment.files = [{"name": n, "hash": h, "kind": kind_of(n)}
+                        for n, h in sorted(hashes.items()) if n in bundle.new_names
+                        or n in {v[0] for v in new_forms.values()}]
+    result.update(id=deployment.id, created_at=now.isoformat(), source=source)
+    return result
+
+
+def _next_version(model, key_column, key) -> int:
+    current = db.session().scalar(select(func.max(model.version)).where(key_column == key))
+    return (current or 0) + 1
+
+
+def _new_version(model, key_column, key, file_hash, deployment, now, **extra) -> dict:
+    session = db.session()
+    latest = session.scalar(select(model).where(key_column == key)
+                            .order_by(model.version.desc()).limit(1))
+    label = "decision_id" if model is DecisionDefinition else "key"
+    if latest is not None and latest.file_hash == file_hash:
+        return {label: key, "version": latest.version, "status": "unchanged"}
+    row = model(version=_next_version(model, key_column, key), deployment_id=deployment.id,
+                file_hash=file_hash, created_at=now, **{key_column.key: key}, **extra)
+    session.add(row)
+    session.flush()
+    return {label: key, "version": row.version, "status": "created"}
+
+
+def _new_process_version(key, info, bpmn_hash, content, bundle_hash, deployment, now) -> dict:
+    session = db.session()
+    latest = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                            .order_by(ProcessDefinition.version.desc()).limit(1))
+    if latest is not None and latest.bundle_hash == bundle_hash:
+        return {"key": key, "name": latest.name, "version": latest.version,
+                "status": "unchanged"}
+    row = ProcessDefinition(
+        key=key, version=(latest.version + 1) if latest else 1, name=info.name,
+        deployment_id=deployment.id, bpmn_hash=bpmn_hash, bundle_hash=bundle_hash,
+        bundle=content, start_messages=sorted(info.start_messages), created_at=now)
+    session.add(row)
+    session.flush()
+    return {"key": key, "name": row.name, "version": row.version, "status": "created"}
+
+
+def deploy_directories(paths: list[Path], *, by: User | None = None,
+                       source: str = "startup") -> dict:
+    """Deploy every .bpmn/.dmn/form file under the given folders (start-up, ``crm deploy``)."""
+    files = []
+    for path in paths:
+        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*")
+                                                          if p.is_file())
+        for file in candidates:
+            if kind_of(file.name) is not None:
+                files.append((file.name, file.read_bytes()))
+    if not files:
+        return {"processes": [], "decisions": [], "forms": [], "warnings": []}
+    return deploy(files, by=by, source=source)

@@ -1,0 +1,163 @@
+"""Form definitions (``bpmn/forms/*.json``): checked at deployment, turned into schemas.
+
+One definition serves three purposes: deployment checks it, it builds the marshmallow schema
+that validates a submission (422 with per-field errors), and the pages render it. Labels come
+in English and Chinese (``{"en": ..., "zh-CN": ...}``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from decimal import ROUND_HALF_UP
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from ..errors import Invalid
+
+FIELD_TYPES = {
+    "string", "text", "integer", "decimal", "boolean", "date", "datetime", "email", "choice",
+    "multichoice",
+}
+FIELD_KEYS = {
+    "name", "type", "label", "required", "choices", "min", "max", "min_length", "max_length",
+    "pattern", "default", "help", "places",
+}
+FORM_KEYS = {"key", "title", "description", "fields"}
+LANGUAGES = ("en", "zh-CN")
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+class FormDefinitionError(ValueError):
+    """A form file that cannot be used; the message names the field and the rule."""
+
+
+def parse_form(content: bytes, filename: str) -> dict:
+    """Read and check a form file; returns the definition with its key."""
+    try:
+        form = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormDefinitionError(f"not valid JSON: {exc}") from exc
+    if not isinstance(form, dict):
+        raise FormDefinitionError("a form file holds one JSON object")
+    unknown = set(form) - FORM_KEYS
+    if unknown:
+        raise FormDefinitionError(f"unknown keys {sorted(unknown)}; allowed: {sorted(FORM_KEYS)}")
+    stem = filename.rsplit("/", 1)[-1].removesuffix(".json")
+    form.setdefault("key", stem)
+    if not isinstance(form["key"], str) or not form["key"]:
+        raise FormDefinitionError("'key' must be a non-empty string")
+    _check_label(form.get("title", {"en": form["key"]}), "title")
+    if not isinstance(form.get("fields"), list):
+        raise FormDefinitionError("'fields' must be a list")
+    seen = set()
+    for index, field in enumerate(form["fields"]):
+        _check_field(field, index)
+        if field["name"] in seen:
+            raise FormDefinitionError(f"field {field['name']!r} is defined twice")
+        seen.add(field["name"])
+    return form
+
+
+def _check_label(label, where: str) -> None:
+    if isinstance(label, str):
+        return
+    if not isinstance(label, dict) or not label:
+        raise FormDefinitionError(f"{where}: a label is a string or {{'en': ..., 'zh-CN': ...}}")
+    unknown = set(label) - set(LANGUAGES)
+    if unknown:
+        raise FormDefinitionError(f"{where}: unknown languages {sorted(unknown)}")
+
+
+def _check_field(field, index: int) -> None:
+    if not isinstance(field, dict):
+        raise FormDefinitionError(f"fields[{index}] must be an object")
+    name = field.get("name")
+    where = f"field {name!r}" if name else f"fields[{index}]"
+    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
+        raise FormDefinitionError(f"{where}: 'name' must be an identifier (letters, digits, _)")
+    unknown = set(field) - FIELD_KEYS
+    if unknown:
+        raise FormDefinitionError(f"{where}: unknown keys {sorted(unknown)}")
+    kind = field.get("type", "string")
+    if kind not in FIELD_TYPES:
+        raise FormDefinitionError(f"{where}: type {kind!r} is not one of {sorted(FIELD_TYPES)}")
+    _check_label(field.get("label", name), f"{where} label")
+    if kind in ("choice", "multichoice"):
+        choices = field.get("choices")
+        if not isinstance(choices, list) or not choices:
+            raise FormDefinitionError(f"{where}: a {kind} field needs a non-empty 'choices' list")
+        for choice in choices:
+            if not isinstance(choice, dict) or "value" not in choice:
+                raise FormDefinitionError(f"{where}: each choice is {{'value', 'label'}}")
+            _check_label(choice.get("label", str(choice["value"])), f"{where} choice")
+    for bound in ("min", "max"):
+        if bound in field and not isinstance(field[bound], (int, float)):
+            raise FormDefinitionError(f"{where}: '{bound}' must be a number")
+    if "pattern" in field:
+        try:
+            re.compile(field["pattern"])
+        except re.error as exc:
+            raise FormDefinitionError(f"{where}: bad pattern: {exc}") from exc
+
+
+def _marshmallow_field(spec: dict) -> fields.Field:
+    kind = spec.get("type", "string")
+    validators = []
+    options = {"required": bool(spec.get("required")), "validate": validators}
+    if not spec.get("required"):
+        options["allow_none"] = True
+    if "min" in spec or "max" in spec:
+        validators.append(validate.Range(min=spec.get("min"), max=spec.get("max")))
+    if "min_length" in spec or "max_length" in spec:
+        validators.append(validate.Length(min=spec.get("min_length"), max=spec.get("max_length")))
+    if spec.get("required") and kind in ("string", "text"):
+        validators.append(validate.Length(min=1, error="Missing data for required field."))
+    if "pattern" in spec:
+        validators.append(validate.Regexp(spec["pattern"]))
+    values = [c["value"] for c in spec.get("choices", [])]
+    if kind == "integer":
+        return fields.Integer(strict=False, **options)
+    if kind == "decimal":
+        places = int(spec["places"]) if "places" in spec else None
+        return fields.Decimal(places=places, rounding=ROUND_HALF_UP, allow_nan=False, **options)
+    if kind == "boolean":
+        return fields.Boolean(**options)
+    if kind == "date":
+        return fields.Date(**options)
+    if kind == "datetime":
+        return fields.AwareDateTime(**options)
+    if kind == "email":
+        return fields.Email(**options)
+    if kind == "choice":
+        validators.append(validate.OneOf(values))
+        return fields.Raw(**options)
+    if kind == "multichoice":
+        validators.append(validate.ContainsOnly(values))
+        return fields.List(fields.Raw(), **options)
+    return fields.String(**options)
+
+
+@functools.lru_cache(maxsize=512)
+def _schema_class(form_json: str) -> type[Schema]:
+    form = json.loads(form_json)
+    attrs = {f["name"]: _marshmallow_field(f) for f in form["fields"]}
+    attrs["Meta"] = type("Meta", (), {"unknown": RAISE})
+    return Schema.from_dict(attrs, name=f"Form_{form['key']}")
+
+
+def validate_submission(form: dict | None, data: dict) -> dict:
+    """The submitted values, typed (Decimal, date...); raises Invalid with per-field errors."""
+    if form is None:
+        return dict(data)
+    schema = _schema_class(json.dumps(form, sort_keys=True))()
+    try:
+        values = schema.load(data)
+    except ValidationError as exc:
+        raise Invalid(f"the form '{form['key']}' rejected the submission",
+                      fields=exc.normalized_messages()) from exc
+    for spec in form["fields"]:
+        if spec["name"] not in values and "default" in spec:
+            values[spec["name"]] = spec["default"]
+    return values

@@ -1,0 +1,178 @@
+"""Process instances: start, find, look into, cancel, retry."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from .. import db, engine
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..models.event import EventWait, Timer
+from ..models.instance import InstanceEvent, ProcessInstance
+from ..models.task import HumanTask
+from ..models.user import User
+from . import clock, definitions, runs
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+MAX_DEPTH = 20
+
+
+def check_variables(variables, field: str = "variables") -> dict:
+    """Process data from outside must be JSON objects with identifier keys.
+
+    Keys become Python names in scripts and conditions, and a key named ``typename`` anywhere
+    inside would be mistaken for a serialized object by the engine's state serializer.
+    """
+    if variables is None:
+        return {}
+    if not isinstance(variables, dict):
+        raise Invalid(f"{field} must be a JSON object", fields={field: ["not an object"]})
+    errors = {}
+    for key in variables:
+        if not isinstance(key, str) or not NAME.fullmatch(key):
+            errors[str(key)] = ["a variable name is letters, digits and _, starting with a letter"]
+    if errors:
+        raise Invalid(f"bad {field} names", fields={field: errors})
+    _check_nested(variables, field, 0)
+    return dict(variables)
+
+
+def _check_nested(value, path: str, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise Invalid(f"{path} is nested too deeply", fields={path: ["nested too deeply"]})
+    if isinstance(value, dict):
+        if "typename" in value and depth > 0:
+            raise Invalid(f"{path}: the key 'typename' is reserved",
+                          fields={path: ["'typename' is a reserved key"]})
+        for key, item in value.items():
+            _check_nested(item, f"{path}.{key}", depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_nested(item, f"{path}[{index}]", depth + 1)
+
+
+def start(process_key: str, *, user: User | None, business_key: str | None = None,
+          variables: dict | None = None) -> ProcessInstance:
+    """Start the latest version of a process and run it until it waits."""
+    values = check_variables(variables)
+    if "typename" in values:
+        raise Invalid("'typename' is a reserved variable name",
+                      fields={"variables": {"typename": ["reserved"]}})
+    definition = definitions.process(process_key)
+    return start_definition(definition, user=user, business_key=business_key, variables=values)
+
+
+def start_definition(definition, *, user: User | None, business_key: str | None,
+                     variables: dict) -> ProcessInstance:
+    session = db.session()
+    now = clock.now()
+    instance = ProcessInstance(
+        definition=definition, definition_id=definition.id, process_key=definition.key,
+        business_key=business_key, status="running", state="{}", variables={},
+        started_by=user.username if user else None, started_at=now, updated_at=now)
+    session.add(instance)
+    session.flush()
+    spec, subprocess_specs = definitions.specs(definition)
+    run = engine.Run.start(spec, subprocess_specs, variables, now=clock.now,
+                           handler_context=runs.handler_context(instance))
+    runs.persist(instance, run)
+    return instance
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+
+def search(*, process_key: str | None = None, status: str | None = None,
+           business_key: str | None = None, started_by: str | None = None, page: int = 1,
+           per_page: int = 50) -> Page:
+    stmt = select(ProcessInstance)
+    if process_key:
+        stmt = stmt.where(ProcessInstance.process_key == process_key)
+    if status:
+        stmt = stmt.where(ProcessInstance.status == status)
+    if business_key:
+        stmt = stmt.where(ProcessInstance.business_key == business_key)
+    if started_by:
+        stmt = stmt.where(ProcessInstance.started_by == started_by)
+    session = db.session()
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.order_by(ProcessInstance.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page))
+    return Page(list(rows), total, page, per_page)
+
+
+def get(instance_id: int) -> ProcessInstance:
+    instance = db.session().get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"process instance {instance_id} does not exist")
+    return instance
+
+
+def details(instance_id: int) -> dict:
+    """The instance with its open tasks, history, path and what it waits for."""
+    instance = get(instance_id)
+    session = db.session()
+    tasks = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
+                                 .order_by(HumanTask.created_at, HumanTask.id)))
+    timers = list(session.scalars(select(Timer).where(Timer.instance_id == instance.id)
+                                  .order_by(Timer.due_at)))
+    waits = list(session.scalars(select(EventWait).where(EventWait.instance_id == instance.id)))
+    path = list(session.scalars(select(InstanceEvent)
+                                .where(InstanceEvent.instance_id == instance.id)
+                                .order_by(InstanceEvent.id)))
+    return {
+        "instance": instance,
+        "active_tasks": [t for t in tasks if t.status == "open"],
+        "history": [t for t in tasks if t.status != "open"],
+        "timers": timers,
+        "waiting_for": waits,
+        "path": path,
+    }
+
+
+def cancel(instance_id: int, *, user: User) -> ProcessInstance:
+    if not user.is_supervisor:
+        raise Forbidden("only managers and admins may cancel a process instance")
+    instance = runs.lock(instance_id)
+    if instance.status in ("completed", "cancelled"):
+        raise Conflict(f"the instance is already {instance.status}")
+    run = runs.restore(instance)
+    run.cancel()
+    runs.persist(instance, run)
+    return instance
+
+
+def retry(instance_id: int, *, user: User) -> ProcessInstance:
+    """Run the failed step of an instance in error again."""
+    if not user.is_supervisor:
+        raise Forbidden("only managers and admins may retry a process instance")
+    instance = runs.lock(instance_id)
+    if instance.status != "error":
+        raise Conflict(f"the instance is {instance.status}, not in error")
+    run = runs.restore(instance)
+    try:
+        run.retry()
+    except engine.EngineError as exc:
+        raise Conflict(str(exc)) from exc
+    runs.persist(instance, run)
+    return instance
+
+
+def open_tasks(instance_ids: list[int]) -> dict[int, list[HumanTask]]:
+    """Open tasks of many instances in one query (instance lists)."""
+    found: dict[int, list[HumanTask]] = {}
+    if not instance_ids:
+        return found
+    rows = db.session().scalars(select(HumanTask).where(HumanTask.instance_id.in_(instance_ids),
+                                                        HumanTask.status == "open")
+                                .order_by(HumanTask.created_at, HumanTask.id))
+    for row in rows:
+        found.setdefault(row.instance_id, []).append(row)
+    return found

@@ -1,0 +1,116 @@
+"""Messages and signals between the world, the processes and each other.
+
+SpiffWorkflow only delivers an event to a workflow already in memory; which instance a
+message is for is our job: the ``event_waits`` table says who waits for which name, and the
+correlation values (``business_key`` or process variables) pick the instance.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from .. import db, engine
+from ..errors import Conflict, NotFound
+from ..models.definition import ProcessDefinition
+from ..models.event import EventWait
+from ..models.instance import ProcessInstance
+from ..models.user import User
+from . import definitions, runs
+from .instances import check_variables, start_definition
+
+log = logging.getLogger(__name__)
+MAX_HOPS = 10  # messages that trigger messages: stop a runaway ping-pong
+
+
+def _matches(instance: ProcessInstance, correlation: dict) -> bool:
+    for key, expected in correlation.items():
+        actual = instance.business_key if key == "business_key" else \
+            (instance.variables or {}).get(key)
+        if actual is None or str(actual) != str(expected):
+            return False
+    return True
+
+
+def waiting(name: str, correlation: dict, kind: str = "message") -> list[EventWait]:
+    rows = db.session().scalars(
+        select(EventWait).join(ProcessInstance, ProcessInstance.id == EventWait.instance_id)
+        .where(EventWait.kind == kind, EventWait.name == name,
+               ProcessInstance.status.in_(("running", "waiting")))
+        .order_by(EventWait.instance_id))
+    return [row for row in rows if _matches(db.session().get(ProcessInstance, row.instance_id),
+                                            correlation)]
+
+
+def _starters(name: str) -> list[ProcessDefinition]:
+    return [d for d in definitions.latest_processes() if name in (d.start_messages or [])]
+
+
+def deliver(name: str, *, correlation: dict | None, payload: dict | None,
+            user: User | None) -> tuple[ProcessInstance, bool]:
+    """(instance, started): deliver to the one waiting instance, or start a process."""
+    correlation = correlation or {}
+    values = check_variables(payload, "payload")
+    candidates = waiting(name, correlation)
+    instance_ids = sorted({row.instance_id for row in candidates})
+    if len(instance_ids) > 1:
+        raise Conflict(f"{len(instance_ids)} instances wait for message {name!r} with this "
+                       "correlation: add correlation keys to pick one",
+                       instance_ids=instance_ids)
+    if not instance_ids:
+        starters = _starters(name)
+        if len(starters) == 1:
+            business_key = correlation.get("business_key")
+            return start_definition(starters[0], user=user, business_key=business_key,
+                                    variables=values), True
+        if len(starters) > 1:
+            raise Conflict(f"processes {[d.key for d in starters]} all start on message "
+                           f"{name!r}")
+        raise NotFound(f"no process instance waits for message {name!r} with this correlation")
+    return _deliver_to(instance_ids[0], name, values), False
+
+
+def _deliver_to(instance_id: int, name: str, payload: dict) -> ProcessInstance:
+    instance = runs.lock(instance_id)
+    wait = db.session().scalar(
+        select(EventWait).where(EventWait.instance_id == instance_id,
+                                EventWait.kind == "message", EventWait.name == name)
+        .execution_options(populate_existing=True).limit(1))
+    if wait is None:
+        raise Conflict(f"instance {instance_id} no longer waits for message {name!r}")
+    run = runs.restore(instance)
+    try:
+        run.deliver(wait.task_id, payload)
+    except engine.EngineError as exc:
+        raise Conflict(str(exc)) from exc
+    runs.persist(instance, run)
+    return instance
+
+
+def route_thrown(sender: ProcessInstance, thrown: list, hops: int = 0) -> None:
+    """Deliver what a process threw: messages to the instance waiting (same business key),
+    or to a process that starts on it; signals to every instance waiting for them."""
+    if hops > MAX_HOPS:
+        log.warning("instance %s: message chain longer than %s, stopped", sender.id, MAX_HOPS)
+        return
+    for event in thrown:
+        if event.kind == "signal":
+            for row in waiting(event.name, {}, kind="signal"):
+                if row.instance_id == sender.id:
+                    continue
+                instance = runs.lock(row.instance_id)
+                run = runs.restore(instance)
+                if run.broadcast_signal(event.name):
+                    runs.persist(instance, run)
+            continue
+        correlation = {"business_key": sender.business_key} if sender.business_key else {}
+        payload = event.payload if isinstance(event.payload, dict) else {"payload": event.payload}
+        targets = [r for r in waiting(event.name, correlation) if r.instance_id != sender.id]
+        if targets:
+            _deliver_to(targets[0].instance_id, event.name, payload)
+        elif _starters(event.name):
+            start_definition(_starters(event.name)[0], user=None,
+                             business_key=sender.business_key, variables=payload)
+        else:
+            log.info("instance %s threw message %r; nobody waits for it", sender.id, event.name)

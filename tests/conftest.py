@@ -1,0 +1,172 @@
+"""Fixtures: a fresh app and database per test, people with tokens, deployable diagrams.
+
+The database is SQLite in a temporary folder unless DATABASE_URL names a PostgreSQL one
+(CI runs the suite on both). The schema is built once per session through the Alembic
+migrations; each test then gets a copy (SQLite) or emptied tables (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.migrate import upgrade
+from app.models import Base
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    """A migrated, empty database: a file to copy (SQLite) or the schema itself (PostgreSQL)."""
+    if ON_POSTGRES:
+        engine = create_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(POSTGRES_URL)
+        return POSTGRES_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(template_database, tmp_path):
+    if ON_POSTGRES:
+        engine = create_engine(POSTGRES_URL)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return POSTGRES_URL
+    path = tmp_path / "crm.sqlite3"
+    shutil.copyfile(template_database, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test",
+        "TEST_CLOCK": True,
+        "DEPLOY_ON_START": False,
+        "INSTANCE_DIR": str(tmp_path),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    })
+    with app.app_context(), app.extensions["crm_db"].unit_of_work():
+        from app.services import users
+
+        users.ensure_demo_users()
+    yield app
+    app.extensions["crm_db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Auth:
+    """Tokens for the demo people: ``auth.headers('alice')``."""
+
+    def __init__(self, client):
+        self.client = client
+        self.tokens: dict[str, str] = {}
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            response = self.client.post("/api/auth/token",
+                                        json={"username": username, "password": "demo"})
+            assert response.status_code == 200, response.json
+            self.tokens[username] = response.json["token"]
+        return self.tokens[username]
+
+    def headers(self, username: str) -> dict:
+        return {"Authorization": f"Bearer {self.token(username)}"}
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+class Api:
+    """The JSON API as a person uses it: ``api.as_('alice').post('/api/...', json=...)``."""
+
+    def __init__(self, client, auth: Auth, username: str | None = None):
+        self.client, self.auth, self.username = client, auth, username
+
+    def as_(self, username: str) -> Api:
+        return Api(self.client, self.auth, username)
+
+    def _headers(self) -> dict:
+        return self.auth.headers(self.username) if self.username else {}
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, headers=self._headers(), **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return self.client.post(path, headers=self._headers(), **kwargs)
+
+    def deploy(self, *names: str, expect: int = 201):
+        """Deploy fixture files (tests/fixtures/...) by relative path, as the analyst."""
+        files = [((FIXTURES / name).open("rb"), Path(name).name) for name in names]
+        response = self.client.post("/api/deployments", data={"files": files},
+                                    headers=self.auth.headers("ana"),
+                                    content_type="multipart/form-data")
+        assert response.status_code == expect, response.json
+        return response
+
+    def deploy_text(self, files: dict[str, str | bytes], expect: int | None = 201):
+        """Deploy in-memory files {name: content}, as the analyst."""
+        import io
+
+        payload = [(io.BytesIO(c.encode() if isinstance(c, str) else c), n)
+                   for n, c in files.items()]
+        response = self.client.post("/api/deployments", data={"files": payload},
+                                    headers=self.auth.headers("ana"),
+                                    content_type="multipart/form-data")
+        if expect is not None:
+            assert response.status_code == expect, response.json
+        return response
+
+    def start(self, process_key: str, expect: int = 201, **body):
+        response = self.post("/api/process-instances", json={"process_key": process_key, **body})
+        assert response.status_code == expect, response.json
+        return response.json
+
+    def instance(self, instance_id: int) -> dict:
+        response = self.get(f"/api/process-instances/{instance_id}")
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def complete(self, task_id: str, data: dict | None = None, expect: int = 200):
+        response = self.post(f"/api/tasks/{task_id}/complete", json={"data": data or {}})
+        assert response.status_code == expect, response.json
+        return response.json
+
+    def advance_clock(self, duration: str):
+        response = self.as_("admin").post("/api/admin/clock", json={"advance": duration})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def tick(self, app) -> int:
+        from app.scheduler import tick
+
+        return tick(app)
+
+
+@pytest.fixture
+def api(client, auth):
+    return Api(client, auth)
