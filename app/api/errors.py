@@ -19,9 +19,8 @@ HTTP_CODES = {
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
-                   **extra):
-    body = {"error": code, "message": message, "fields": fields or {}}
-    body.update(extra)
+                   extra: dict | None = None):
+    body = {**(extra or {}), "error": code, "message": message, "fields": fields or {}}
     response = jsonify(body)
     response.status_code = status
     if status == 401:
@@ -31,7 +30,7 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 def from_domain(error: DomainError):
     return error_response(error.status, error.code, error.message, error.fields,
-                          **error.details)
+                          error.details)
 
 
 def from_http(error: HTTPException):

@@ -33,7 +33,7 @@ def summary(instance, active_tasks: list) -> dict:
 
 
 def detail(instance_id: int) -> dict:
-    found = instances.details(instance_id)
+    found = instances.details(instance_id, current_user())
     return {**summary(found["instance"], found["active_tasks"]),
             **{k: found[k] for k in ("history", "timers", "waiting_for", "path")}}
 
@@ -56,7 +56,7 @@ def start(body):
 @login_required()
 def search(args):
     """Instances, newest first, filtered by key, status, business key or starter."""
-    page = instances.search(**args)
+    page = instances.search(current_user(), **args)
     open_tasks = instances.open_tasks([i.id for i in page.items])
     return {"items": [summary(i, open_tasks.get(i.id, [])) for i in page.items],
             "total": page.total, "page": page.page, "per_page": page.per_page}

@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 
 from ..services import messages
 from .auth import current_user, login_required
-from .instances import detail
 from .schemas import MessageRequest, MessageResult
 
 blp = Blueprint("messages", __name__, url_prefix="/api/messages",
@@ -23,4 +22,4 @@ def deliver(body):
     variables); if none waits and a process starts on it, start that process (201)."""
     instance, started = messages.deliver(body["name"], correlation=body["correlation"],
                                          payload=body["payload"], user=current_user())
-    return {"started": started, "instance": detail(instance.id)}, (201 if started else 200)
+    return {"started": started, "instance": instance}, (201 if started else 200)

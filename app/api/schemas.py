@@ -201,9 +201,16 @@ class MessageRequest(Strict):
     payload = fields.Dict(keys=fields.String(), load_default=dict)
 
 
+class InstanceRef(Schema):
+    id = fields.Integer()
+    process_key = fields.String()
+    business_key = fields.String(allow_none=True)
+    status = fields.String()
+
+
 class MessageResult(Schema):
     started = fields.Boolean()
-    instance = fields.Nested(InstanceWithTasksSchema)
+    instance = fields.Nested(InstanceRef)
 
 
 class EvaluateRequest(Strict):

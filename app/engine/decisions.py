@@ -28,12 +28,25 @@ def evaluate_decision(dmn: SourceFile, decision_id: str, inputs: dict,
     engine = parser.get_engine(decision_id, None)
     probe = _probe(inputs, now)
     try:
+        for column in engine.decision_table.inputs:
+            _check_input(probe, column)
         outputs, rules = engine.evaluate_table(probe)
     except SpiffWorkflowException as exc:
         notes = " ".join(getattr(exc, "__notes__", []) or [])
         raise DecisionFailed(f"{exc.args[0] if exc.args else exc} {notes}".strip()) from exc
     return {"outputs": to_json(outputs), "matched_rules": [rule.id for rule in rules],
             "hit_policy": engine.hit_policy}
+
+
+def _check_input(probe, column) -> None:
+    """Every input column must be computable: a table test with a missing input would
+    otherwise pass or fail depending on which rules happen to short-circuit."""
+    try:
+        probe.workflow.script_engine.evaluate(probe, column.expression)
+    except SpiffWorkflowException as exc:
+        label = column.label or column.name or column.id
+        raise DecisionFailed(f"input {label!r} ({column.expression}) cannot be computed from "
+                             f"the inputs given: {exc.args[0] if exc.args else exc}") from exc
 
 
 def _probe(inputs: dict, now):

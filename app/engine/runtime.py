@@ -191,6 +191,14 @@ class Run:
         self.workflow.catch(BpmnEvent(definition, payload))
         self.advance()
 
+    def waiting_task(self, kind: str, name: str) -> str | None:
+        """The id of a task waiting for this message or signal (e.g. a message start event)."""
+        _, waits = self._waits()
+        for wait in waits:
+            if wait.kind == kind and wait.name == name:
+                return wait.task_id
+        return None
+
     def broadcast_signal(self, name: str) -> bool:
         waiting = [t for t in self.workflow.event_manager.tasks.values()
                    if _signal_definition(t.task_spec.event_definition, name) is not None]

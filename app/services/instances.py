@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 
 from .. import db, engine
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -65,7 +65,8 @@ def start(process_key: str, *, user: User | None, business_key: str | None = Non
 
 
 def start_definition(definition, *, user: User | None, business_key: str | None,
-                     variables: dict) -> ProcessInstance:
+                     variables: dict, message: str | None = None) -> ProcessInstance:
+    """Start a definition version; with ``message``, through its message start event."""
     session = db.session()
     now = clock.now()
     instance = ProcessInstance(
@@ -75,8 +76,15 @@ def start_definition(definition, *, user: User | None, business_key: str | None,
     session.add(instance)
     session.flush()
     spec, subprocess_specs = definitions.specs(definition)
-    run = engine.Run.start(spec, subprocess_specs, variables, now=clock.now,
-                           handler_context=runs.handler_context(instance))
+    run = engine.Run.start(spec, subprocess_specs, {} if message else variables,
+                           now=clock.now, handler_context=runs.handler_context(instance))
+    if message:
+        run.deliver(run.waiting_task("message", message), variables)
+    else:
+        for name in definition.start_messages or []:
+            if run.waiting_task("message", name):
+                raise Conflict(f"process {definition.key!r} starts when message {name!r} "
+                               "arrives: send it with POST /api/messages")
     runs.persist(instance, run)
     return instance
 
@@ -89,10 +97,27 @@ class Page:
     per_page: int
 
 
-def search(*, process_key: str | None = None, status: str | None = None,
+def sees_all(user: User) -> bool:
+    return user.is_supervisor or user.has_role("analyst")
+
+
+def involved(user: User):
+    """SQL condition: the user started the instance or has (had) a task in it."""
+    from .tasks import offered_to  # tasks builds on instances' Page
+
+    took_part = exists().where(
+        HumanTask.instance_id == ProcessInstance.id,
+        or_(offered_to(user), HumanTask.completed_by == user.username))
+    return or_(ProcessInstance.started_by == user.username, took_part)
+
+
+def search(user: User, *, process_key: str | None = None, status: str | None = None,
            business_key: str | None = None, started_by: str | None = None, page: int = 1,
            per_page: int = 50) -> Page:
+    """Instances the user may see (managers, admins, analysts: all), newest first."""
     stmt = select(ProcessInstance)
+    if not sees_all(user):
+        stmt = stmt.where(involved(user))
     if process_key:
         stmt = stmt.where(ProcessInstance.process_key == process_key)
     if status:
@@ -115,9 +140,18 @@ def get(instance_id: int) -> ProcessInstance:
     return instance
 
 
-def details(instance_id: int) -> dict:
-    """The instance with its open tasks, history, path and what it waits for."""
+def visible(instance_id: int, user: User) -> ProcessInstance:
     instance = get(instance_id)
+    if not sees_all(user) and db.session().scalar(
+            select(ProcessInstance.id).where(ProcessInstance.id == instance_id,
+                                             involved(user))) is None:
+        raise Forbidden("you take no part in this process instance")
+    return instance
+
+
+def details(instance_id: int, user: User) -> dict:
+    """The instance with its open tasks, history, path and what it waits for."""
+    instance = visible(instance_id, user)
     session = db.session()
     tasks = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
                                  .order_by(HumanTask.created_at, HumanTask.id)))

@@ -63,7 +63,7 @@ def deliver(name: str, *, correlation: dict | None, payload: dict | None,
         if len(starters) == 1:
             business_key = correlation.get("business_key")
             return start_definition(starters[0], user=user, business_key=business_key,
-                                    variables=values), True
+                                    variables=values, message=name), True
         if len(starters) > 1:
             raise Conflict(f"processes {[d.key for d in starters]} all start on message "
                            f"{name!r}")
@@ -111,6 +111,7 @@ def route_thrown(sender: ProcessInstance, thrown: list, hops: int = 0) -> None:
             _deliver_to(targets[0].instance_id, event.name, payload)
         elif _starters(event.name):
             start_definition(_starters(event.name)[0], user=None,
-                             business_key=sender.business_key, variables=payload)
+                             business_key=sender.business_key, variables=payload,
+                             message=event.name)
         else:
             log.info("instance %s threw message %r; nobody waits for it", sender.id, event.name)
