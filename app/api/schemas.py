@@ -133,6 +133,13 @@ class TaskDetailSchema(TaskSchema):
     variables = fields.Dict()
 
 
+class CompletedTaskSchema(TaskDetailSchema):
+    instance_status = fields.String()
+    next_tasks = fields.List(fields.Nested(TaskSchema),
+                             metadata={"description": "open tasks of the instance now offered "
+                                                      "to you (to chain forms)"})
+
+
 class InstanceSchema(Schema):
     id = fields.Integer()
     process_key = fields.String()

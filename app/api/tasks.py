@@ -6,7 +6,14 @@ from flask_smorest import Blueprint
 
 from ..services import instances, tasks
 from .auth import current_user, login_required
-from .schemas import CompleteTask, TaskArgs, TaskDetailSchema, TaskSchema, page_schema
+from .schemas import (
+    CompletedTaskSchema,
+    CompleteTask,
+    TaskArgs,
+    TaskDetailSchema,
+    TaskSchema,
+    page_schema,
+)
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks",
                 description="Human tasks: list, claim, unclaim, complete")
@@ -56,8 +63,11 @@ def unclaim(task_id: str):
 
 @blp.post("/<task_id>/complete")
 @blp.arguments(CompleteTask)
-@blp.response(200, TaskDetailSchema)
+@blp.response(200, CompletedTaskSchema)
 @login_required()
 def complete(body, task_id: str):
     """Submit the form; the process runs on until it waits again."""
-    return task_detail(tasks.complete(task_id, current_user(), body["data"]))
+    user = current_user()
+    task = tasks.complete(task_id, user, body["data"])
+    return {**task_detail(task), "instance_status": instances.get(task.instance_id).status,
+            "next_tasks": tasks.open_for(user, task.instance_id)}

@@ -8,6 +8,7 @@ ticks), so work on one instance is serialized: a row lock on PostgreSQL, the wri
 from __future__ import annotations
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import undefer
 
 from .. import db, engine
 from ..errors import NotFound
@@ -20,6 +21,7 @@ from . import clock, definitions
 def lock(instance_id: int) -> ProcessInstance:
     """The instance, locked for this unit of work and freshly read."""
     stmt = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
+            .options(undefer(ProcessInstance.state))
             .with_for_update(of=ProcessInstance)
             .execution_options(populate_existing=True))
     instance = db.session().scalar(stmt)

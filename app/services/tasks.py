@@ -51,6 +51,15 @@ def search(user: User, *, assignee: str | None = None, candidate_group: str | No
     return Page(list(rows), total, page, per_page)
 
 
+def open_for(user: User, instance_id: int) -> list[HumanTask]:
+    """The open tasks of an instance offered to the user (what to do next)."""
+    stmt = select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                   HumanTask.status == "open")
+    if not user.is_supervisor:
+        stmt = stmt.where(offered_to(user))
+    return list(db.session().scalars(stmt.order_by(HumanTask.created_at, HumanTask.id)))
+
+
 def get(task_id: str, user: User) -> HumanTask:
     task = db.session().get(HumanTask, task_id)
     if task is None:

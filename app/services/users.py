@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
@@ -84,7 +85,8 @@ def issue_token(username: str, password: str) -> str:
 
 def user_for_token(token: str) -> User:
     """The active user a bearer token belongs to; Unauthorized if none."""
-    row = db.session().scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    row = db.session().scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                              .where(ApiToken.token_hash == _hash_token(token)))
     now = utcnow()
     if (row is None or row.revoked_at is not None
             or (row.expires_at is not None and row.expires_at <= now)

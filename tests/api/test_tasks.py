@@ -141,3 +141,15 @@ def test_tasks_are_ordered_by_due_date(api, approval):
     assert started.status_code == 201  # due in 24 h
     items = api.as_("mia").get("/api/tasks").json["items"]
     assert [t["element_id"] for t in items] == ["first_call", "review"]
+
+
+def test_completing_returns_the_next_tasks_offered_to_me(api, approval):
+    api.deploy("bpmn/parallel_review.bpmn")
+    instance = api.as_("alice").start("parallel_review")
+    legal = next(t for t in instance["active_tasks"] if t["element_id"] == "legal_review")
+    done = api.as_("mia").complete(legal["id"])
+    assert done["instance_status"] == "running"
+    assert [t["element_id"] for t in done["next_tasks"]] == ["finance_review"]
+    finance_done = api.as_("fiona").complete(done["next_tasks"][0]["id"])
+    assert finance_done["next_tasks"] == []  # "Sign off" is for the sales director
+    assert finance_done["instance_status"] == "running"
