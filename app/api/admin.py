@@ -15,9 +15,9 @@ blp = Blueprint("admin", __name__, description="Administration and health")
 
 
 @blp.post("/api/admin/clock")
+@login_required("admin")
 @blp.arguments(ClockRequest)
 @blp.response(200, ClockResponse)
-@login_required("admin")
 def move_clock(body):
     """Move the test clock (only when the service runs with CRM_TEST_CLOCK=1)."""
     if not current_app.config["TEST_CLOCK"]:

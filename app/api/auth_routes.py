@@ -24,8 +24,8 @@ def token(body):
 
 
 @blp.get("/me")
-@blp.response(200, MeSchema)
 @login_required()
+@blp.response(200, MeSchema)
 def me():
     """Who the token belongs to."""
     return current_user()

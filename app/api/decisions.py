@@ -13,9 +13,9 @@ blp = Blueprint("decisions", __name__, url_prefix="/api/decisions",
 
 
 @blp.post("/<decision_id>/evaluate")
+@login_required()
 @blp.arguments(EvaluateRequest)
 @blp.response(200, EvaluateResult)
-@login_required()
 def evaluate(body, decision_id: str):
     """Outputs and matched rule ids of the latest deployed version for these inputs."""
     return decisions.evaluate(decision_id, body["inputs"])

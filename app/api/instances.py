@@ -39,9 +39,9 @@ def detail(instance_id: int) -> dict:
 
 
 @blp.post("")
+@login_required()
 @blp.arguments(StartInstance)
 @blp.response(201, InstanceDetailSchema)
-@login_required()
 def start(body):
     """Start the latest version of a process; it runs until it waits."""
     instance = instances.start(body["process_key"], user=current_user(),
@@ -51,9 +51,9 @@ def start(body):
 
 
 @blp.get("")
+@login_required()
 @blp.arguments(InstanceArgs, location="query")
 @blp.response(200, InstancePage)
-@login_required()
 def search(args):
     """Instances, newest first, filtered by key, status, business key or starter."""
     page = instances.search(current_user(), **args)
@@ -63,24 +63,24 @@ def search(args):
 
 
 @blp.get("/<int:instance_id>")
-@blp.response(200, InstanceDetailSchema)
 @login_required()
+@blp.response(200, InstanceDetailSchema)
 def get(instance_id: int):
     """Status, variables, open tasks, history, timers and the path taken so far."""
     return detail(instance_id)
 
 
 @blp.post("/<int:instance_id>/cancel")
-@blp.response(200, InstanceDetailSchema)
 @login_required("manager")
+@blp.response(200, InstanceDetailSchema)
 def cancel(instance_id: int):
     """Cancel a running instance (its open tasks are cancelled too)."""
     return detail(instances.cancel(instance_id, user=current_user()).id)
 
 
 @blp.post("/<int:instance_id>/retry")
-@blp.response(200, InstanceDetailSchema)
 @login_required("manager")
+@blp.response(200, InstanceDetailSchema)
 def retry(instance_id: int):
     """Run the failed step of an instance in error again."""
     return detail(instances.retry(instance_id, user=current_user()).id)

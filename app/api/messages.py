@@ -13,10 +13,10 @@ blp = Blueprint("messages", __name__, url_prefix="/api/messages",
 
 
 @blp.post("")
+@login_required()
 @blp.arguments(MessageRequest)
 @blp.response(200, MessageResult)
 @blp.alt_response(201, schema=MessageResult, description="a process started on the message")
-@login_required()
 def deliver(body):
     """Deliver to the one instance waiting for this message (correlated by business_key or
     variables); if none waits and a process starts on it, start that process (201)."""

@@ -27,9 +27,9 @@ def task_detail(task) -> dict:
 
 
 @blp.get("")
+@login_required()
 @blp.arguments(TaskArgs, location="query")
 @blp.response(200, TaskPage)
-@login_required()
 def search(args):
     """Tasks assigned to me or offered to my groups (managers and admins: all), by due date."""
     page = tasks.search(current_user(), **args)
@@ -38,33 +38,33 @@ def search(args):
 
 
 @blp.get("/<task_id>")
-@blp.response(200, TaskDetailSchema)
 @login_required()
+@blp.response(200, TaskDetailSchema)
 def get(task_id: str):
     """A task with its form definition and the process variables."""
     return task_detail(tasks.get(task_id, current_user()))
 
 
 @blp.post("/<task_id>/claim")
-@blp.response(200, TaskSchema)
 @login_required()
+@blp.response(200, TaskSchema)
 def claim(task_id: str):
     """Take the task: it is mine until I complete or unclaim it."""
     return tasks.claim(task_id, current_user())
 
 
 @blp.post("/<task_id>/unclaim")
-@blp.response(200, TaskSchema)
 @login_required()
+@blp.response(200, TaskSchema)
 def unclaim(task_id: str):
     """Give the task back to its candidate groups."""
     return tasks.unclaim(task_id, current_user())
 
 
 @blp.post("/<task_id>/complete")
+@login_required()
 @blp.arguments(CompleteTask)
 @blp.response(200, CompletedTaskSchema)
-@login_required()
 def complete(body, task_id: str):
     """Submit the form; the process runs on until it waits again."""
     user = current_user()

@@ -7,6 +7,8 @@ file, the element id, the line and the reason, instead of surfacing in a running
 from __future__ import annotations
 
 import ast
+import copy
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,6 +27,7 @@ from .parsing import (
     lane_group,
     normalize_timer_expression,
     parse_xml,
+    translate_dmn_cells,
     unwrap_expression,
 )
 from .specs import as_utc, parse_cycle
@@ -38,6 +41,8 @@ SUPPORTED_FLOW_NODES = {
     "businessRuleTask", "sendTask", "receiveTask", "exclusiveGateway", "parallelGateway",
     "inclusiveGateway", "eventBasedGateway", "subProcess", "callActivity", "transaction",
 }
+ACTIVITIES = {"task", "userTask", "manualTask", "serviceTask", "scriptTask", "businessRuleTask",
+              "sendTask", "receiveTask", "subProcess", "callActivity", "transaction"}
 UNSUPPORTED_FLOW_NODES = {"complexGateway", "adHocSubProcess", "choreographyTask",
                           "subChoreography", "callChoreography"}
 SUPPORTED_EVENT_DEFINITIONS = {
@@ -95,13 +100,40 @@ class Analysis:
         self.decisions: dict[str, DecisionInfo] = {}
         self.problems: list[Problem] = []
         self.trees: dict[str, etree._Element] = {}
+        self.sources: dict[str, bytes] = {}
 
     def problem(self, file, node_or_id, reason: str) -> None:
+        """Record a problem at an element (or an element id, whose line is looked up)."""
         if isinstance(node_or_id, etree._Element):
             self.problems.append(Problem(file, node_or_id.get("id"), reason,
-                                         node_or_id.sourceline))
+                                         self.line(file, node_or_id)))
         else:
-            self.problems.append(Problem(file, node_or_id, reason))
+            self.problems.append(Problem(file, node_or_id, reason,
+                                         self.line_of(file, node_or_id)))
+
+    def line_of(self, file: str | None, element_id: str | None) -> int | None:
+        """The line of the element with this id, so that every problem points into the XML."""
+        if file not in self.trees or not element_id:
+            return None
+        found = self.trees[file].xpath("//*[@id=$id]", id=element_id)
+        return self.line(file, found[0]) if found else None
+
+    def line(self, file: str | None, node) -> int | None:
+        """The line where the element's start tag begins.
+
+        lxml gives the line where the start tag ends, which for a tag written over several
+        lines (one attribute a line) is below the element. The tag begins at the last '<'
+        before its id attribute (attribute values cannot hold a '<').
+        """
+        end, element_id = node.sourceline, node.get("id")
+        content = self.sources.get(file)
+        if content is None or end is None or not element_id:
+            return end
+        head = b"\n".join(content.split(b"\n")[:end])
+        pattern = rb"""(?<![\w:.-])id\s*=\s*["']""" + re.escape(element_id.encode()) + rb"""["']"""
+        found = list(re.finditer(pattern, head))
+        start = head.rfind(b"<", 0, found[-1].start()) if found else -1
+        return head.count(b"\n", 0, start) + 1 if start >= 0 else end
 
 
 def local(tag) -> str:
@@ -116,9 +148,13 @@ def read_xml(files: list[SourceFile], analysis: Analysis) -> None:
             analysis.problems.append(Problem(source.name, None, str(exc), exc.line_number or None))
             continue
         if root.getroottree().docinfo.doctype:
-            analysis.problem(source.name, None, "a DOCTYPE is not allowed in process files")
+            line = source.content[:source.content.find(b"<!DOCTYPE")].count(b"\n") + 1
+            analysis.problems.append(Problem(source.name, None, "a DOCTYPE is not allowed in "
+                                             "process files (entities could read server files)",
+                                             line))
             continue
         analysis.trees[source.name] = root
+        analysis.sources[source.name] = source.content
 
 
 def analyse(bpmn_files: list[SourceFile], dmn_files: list[SourceFile], *,
@@ -129,7 +165,7 @@ def analyse(bpmn_files: list[SourceFile], dmn_files: list[SourceFile], *,
     for source in dmn_files:
         root = analysis.trees.get(source.name)
         if root is not None:
-            check_dmn(source.name, root, analysis)
+            check_dmn(source.name, root, analysis, cells=check)
     handlers = registered_names()
     for source in bpmn_files:
         root = analysis.trees.get(source.name)
@@ -139,6 +175,9 @@ def analyse(bpmn_files: list[SourceFile], dmn_files: list[SourceFile], *,
         if local(root.tag) != "definitions" or not processes:
             analysis.problem(source.name, None, "not a BPMN 2.0 file: no <bpmn:process> found")
             continue
+        if check and all(p.get("isExecutable", "true") != "true" for p in processes):
+            analysis.problem(source.name, processes[0], "no executable process: nothing in "
+                             "this file would run (tick 'Executable' in the modeler)")
         for process in processes:
             if process.get("isExecutable", "true") != "true":
                 continue
@@ -151,7 +190,10 @@ def analyse(bpmn_files: list[SourceFile], dmn_files: list[SourceFile], *,
     return analysis
 
 
-def check_dmn(file: str, root, analysis: Analysis) -> None:
+def check_dmn(file: str, root, analysis: Analysis, cells: bool = True) -> None:
+    """One decision table per file, a supported hit policy, and (with ``cells``) every cell
+    translatable and able to match: checked here, not only while parsing, so that a bad cell
+    is reported even when other files of the deployment have problems too."""
     decisions = [d for d in root if local(d.tag) == "decision"]
     if local(root.tag) != "definitions" or not decisions:
         analysis.problem(file, None, "not a DMN file: no <decision> found")
@@ -188,6 +230,9 @@ def check_dmn(file: str, root, analysis: Analysis) -> None:
         analysis.problem(file, decision, f"decision id {decision_id!r} is also defined in "
                          f"{analysis.decisions[decision_id].file}")
     analysis.decisions[decision_id] = DecisionInfo(decision_id, decision.get("name") or "", file)
+    if cells:
+        for _file, rule_id, reason in translate_dmn_cells(copy_tree(root), file):
+            analysis.problem(file, rule_id, reason)
 
 
 def describe_process(file: str, process, analysis: Analysis) -> ProcessInfo:
@@ -195,7 +240,8 @@ def describe_process(file: str, process, analysis: Analysis) -> ProcessInfo:
     info = ProcessInfo(key=key, name=process.get("name") or key, file=file)
     if key in analysis.processes:
         analysis.problem(file, process, f"process id {key!r} is also defined in "
-                         f"{analysis.processes[key].file}")
+                         f"{analysis.processes[key].file}: a process lives in one file (to "
+                         "move it, deploy that file again without it)")
     analysis.processes[key] = info
     for node in process.iter(f"{B}callActivity"):
         if node.get("calledElement"):
@@ -243,6 +289,7 @@ def check_process(file, root, process, info: ProcessInfo, analysis: Analysis, ha
                              name, analysis)
         elif name == "callActivity" and not node.get("calledElement"):
             analysis.problem(file, node, "the call activity names no process (calledElement)")
+    check_references_between_elements(file, process, analysis)
     for node in process.iter(f"{B}subProcess"):
         if node.get("triggeredByEvent") == "true":
             continue
@@ -250,6 +297,30 @@ def check_process(file, root, process, info: ProcessInfo, analysis: Analysis, ha
         if len(starts) != 1:
             analysis.problem(file, node, "an embedded subprocess needs exactly one start event, "
                              f"found {len(starts)}")
+
+
+def check_references_between_elements(file, process, analysis: Analysis) -> None:
+    """Flows, default flows and boundary events must point at elements of the process: the
+    parser reports a dangling flow confusingly, and a wrong default flow not at all."""
+    nodes = {n.get("id"): n for n in process.iter() if local(n.tag) in SUPPORTED_FLOW_NODES
+             or local(n.tag) in UNSUPPORTED_FLOW_NODES}
+    flows = {f.get("id"): f for f in process.iter(f"{B}sequenceFlow")}
+    for flow in flows.values():
+        for end in ("sourceRef", "targetRef"):
+            if flow.get(end) not in nodes:
+                analysis.problem(file, flow, f"the sequence flow's {end} {flow.get(end)!r} is "
+                                 "not an element of this process")
+    for node in nodes.values():
+        default = node.get("default")
+        if default and (default not in flows or flows[default].get("sourceRef") != node.get("id")):
+            analysis.problem(file, node, f"the default flow {default!r} is not one of this "
+                             "element's outgoing sequence flows")
+    for node in process.iter(f"{B}boundaryEvent"):
+        host = nodes.get(node.get("attachedToRef"))
+        if host is None or local(host.tag) not in ACTIVITIES:
+            analysis.problem(file, node, f"the boundary event is attached to "
+                             f"{node.get('attachedToRef')!r}, which is not an activity of this "
+                             "process")
 
 
 def check_service_task(file, node, analysis: Analysis, handlers: set) -> None:
@@ -284,13 +355,13 @@ def check_human_task(file, node, info: ProcessInfo, analysis: Analysis, form_key
     if not groups and not assignee:
         info.warnings.append(Problem(file, node.get("id"), "no lane, candidate group or "
                                      "assignee: only managers and admins will see this task",
-                                     node.sourceline))
+                                     analysis.line(file, node)))
     for group in groups:
         if group not in known_groups:
             info.warnings.append(Problem(
                 file, node.get("id"),
                 f"candidate group {group!r} is not a role any user can have "
-                f"({', '.join(sorted(known_groups))})", node.sourceline))
+                f"({', '.join(sorted(known_groups))})", analysis.line(file, node)))
 
 
 def check_expression(file, node, text: str, what: str, analysis: Analysis,
@@ -390,13 +461,19 @@ def build_parser(analysis: Analysis, bpmn_names: list[str], dmn_names: list[str]
 
 
 def copy_tree(root):
-    return etree.fromstring(etree.tostring(root))
+    """A copy the parser may rewrite; deepcopy keeps the source lines its errors name."""
+    return copy.deepcopy(root)
 
 
-def parse_specs(analysis: Analysis, keys: list[str]) -> dict[str, tuple]:
-    """Parse each process into (spec, subprocess specs); parse errors become problems."""
-    bpmn_names = sorted({p.file for p in analysis.processes.values()})
-    dmn_names = sorted({d.file for d in analysis.decisions.values()})
+def parse_specs(analysis: Analysis, keys: list[str],
+                skip_files: set | frozenset = frozenset()) -> dict[str, tuple]:
+    """Parse each process into (spec, subprocess specs); parse errors become problems.
+
+    ``skip_files`` (files with problems already) stay out of the parser, so that their known
+    problems neither stop nor repeat themselves in the parsing of the other processes.
+    """
+    bpmn_names = sorted({p.file for p in analysis.processes.values()} - set(skip_files))
+    dmn_names = sorted({d.file for d in analysis.decisions.values()} - set(skip_files))
     try:
         parser = build_parser(analysis, bpmn_names, dmn_names)
     except SpiffWorkflowException as exc:
@@ -423,10 +500,7 @@ def parse_specs(analysis: Analysis, keys: list[str]) -> dict[str, tuple]:
 def spiff_problem(exc: SpiffWorkflowException, analysis: Analysis) -> Problem:
     file = getattr(exc, "file_name", None) or None
     element_id = getattr(exc, "id", None) or None
-    line = None
-    if file in analysis.trees and element_id:
-        found = analysis.trees[file].xpath("//*[@id=$id]", id=element_id)
-        line = found[0].sourceline if found else None
+    line = analysis.line_of(file, element_id) or getattr(exc, "line_number", None) or None
     message = str(exc.args[0]) if exc.args else str(exc)
     return Problem(file, element_id, message, line)
 

@@ -23,6 +23,8 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
     SendTaskParser,
     StartEventParser,
 )
+from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser as StockProcessParser
+from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser, SubWorkflowParser
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import (
@@ -33,11 +35,11 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     IntermediateThrowEvent,
     ReceiveTask,
     SendTask,
-    StartEvent,
 )
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import (
     CAMUNDA_MODEL_NS,
+    BusinessRuleTaskParser,
     CamundaTaskParser,
 )
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser as CamundaUserTaskParser
@@ -46,11 +48,15 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from . import feel
 from .decision_engine import PolicyDMNEngine
 from .specs import (
+    BusinessRuleTask,
     ClockCycle,
     ClockDuration,
     ClockTimeDate,
     MessageEventDefinition,
+    PassThroughTask,
+    ProcessSpec,
     ServiceTask,
+    StartEvent,
 )
 
 CAMUNDA = "{" + CAMUNDA_MODEL_NS + "}"
@@ -139,7 +145,35 @@ class EventDefinitionParserMixin:
 
 
 class OurStartEventParser(EventDefinitionParserMixin, StartEventParser):
-    pass
+    def create_task(self):
+        task = super().create_task()
+        task.interrupting = self.node.get("isInterrupting", "true").lower() == "true"
+        return task
+
+
+class EmbeddedSubprocessParser(SubWorkflowParser):
+    """Tells event subprocesses from embedded ones.
+
+    SpiffWorkflow looks for a namespaced ``bpmn:triggeredByEvent`` attribute, which no modeler
+    writes, so every event subprocess became a plain subprocess.
+    """
+
+    def create_task(self):
+        spec_class = self.spec_class
+        if self.node.get("triggeredByEvent", "false").lower() == "true":
+            spec_class = self.EVENT_SUBPROCESS_CLASS
+        subworkflow_spec = SubprocessParser.get_subprocess_spec(self)
+        return spec_class(self.spec, self.bpmn_id, subworkflow_spec=subworkflow_spec,
+                          **self.bpmn_attributes)
+
+
+class ProcessParser(StockProcessParser):
+    def create_spec(self):
+        if not self.process_executable:
+            raise ValidationException(f"Process {self.bpmn_id} is not executable.",
+                                      node=self.node, file_name=self.filename)
+        return ProcessSpec(name=self.bpmn_id, description=self.get_name(),
+                           filename=self.filename)
 
 
 class OurEndEventParser(EventDefinitionParserMixin, EndEventParser):
@@ -188,6 +222,15 @@ class ServiceTaskParser(CamundaTaskParser):
                                **self.bpmn_attributes)
 
 
+class DecisionTaskParser(BusinessRuleTaskParser):
+    def create_task(self):
+        engine = self.process_parser.parser.get_engine(self.get_decision_ref(self.node), self.node)
+        return self.spec_class(
+            self.spec, self.bpmn_id, dmnEngine=engine,
+            result_variable=(self.node.get(CAMUNDA + "resultVariable") or "").strip() or None,
+            map_result=self.node.get(CAMUNDA + "mapDecisionResult"), **self.bpmn_attributes)
+
+
 class UserTaskParser(CamundaUserTaskParser):
     """Reads who may work the task, its due date and its form."""
 
@@ -221,12 +264,18 @@ def human_task_spec(node, lane: str | None) -> HumanTaskSpec:
 class BpmnParser(CamundaParser):
     """The one parser the service uses for every deployment."""
 
+    PROCESS_PARSER_CLASS = ProcessParser
+
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (UserTaskParser, UserTask),
         full_tag("manualTask"): (ManualTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[
             full_tag("manualTask")][1]),
         full_tag("serviceTask"): (ServiceTaskParser, ServiceTask),
+        full_tag("task"): (CamundaTaskParser, PassThroughTask),
+        full_tag("businessRuleTask"): (DecisionTaskParser, BusinessRuleTask),
+        full_tag("subProcess"): (EmbeddedSubprocessParser, CamundaParser.OVERRIDE_PARSER_CLASSES[
+            full_tag("subProcess")][1]),
         full_tag("startEvent"): (OurStartEventParser, StartEvent),
         full_tag("endEvent"): (OurEndEventParser, EndEvent),
         full_tag("intermediateCatchEvent"): (OurIntermediateCatchEventParser,
@@ -243,6 +292,10 @@ class BpmnParser(CamundaParser):
         super().__init__()
         self.dmn_errors: list[tuple[str | None, str | None, str]] = []
 
+    def add_bpmn_xml(self, bpmn, filename=None):
+        unwrap_expressions(bpmn)
+        super().add_bpmn_xml(bpmn, filename)
+
     def add_dmn_xml(self, node, filename=None):
         """Translate FEEL cells to our Python dialect before SpiffWorkflow reads the table."""
         self.dmn_errors.extend(translate_dmn_cells(node, filename))
@@ -253,6 +306,26 @@ class BpmnParser(CamundaParser):
         table_node = first(self.dmn_parsers[decision_ref].xpath(".//dmn:decisionTable"))
         aggregation = table_node.get("aggregation") if table_node is not None else None
         return PolicyDMNEngine(engine.decision_table, aggregation)
+
+
+EXPRESSION_ELEMENTS = ("conditionExpression", "loopCondition", "completionCondition",
+                       "loopCardinality", "condition")
+
+
+def unwrap_expressions(root) -> None:
+    """Camunda Modeler writes ``${amount > 50000}``; SpiffWorkflow evaluates the raw text.
+
+    Deployment checks the unwrapped expression, so the parser must run the same text: unwrap
+    conditions, loop conditions, cardinalities and ``camunda:collection`` in place.
+    """
+    for name in EXPRESSION_ELEMENTS:
+        for node in root.iter("{*}" + name):
+            if node.text and node.text.strip():
+                node.text = unwrap_expression(node.text)
+    for node in root.iter("{*}multiInstanceLoopCharacteristics"):
+        collection = node.get(CAMUNDA + "collection")
+        if collection:
+            node.set(CAMUNDA + "collection", unwrap_expression(collection))
 
 
 def translate_dmn_cells(root, filename: str | None) -> list[tuple[str | None, str | None, str]]:

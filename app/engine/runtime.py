@@ -16,6 +16,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import EventBasedGateway
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import (
     MessageEventDefinition as StockMessage,
@@ -29,7 +30,7 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 from .pruning import prune_history
 from .scripting import ScriptEngine
 from .serialization import dump_state, load_state
-from .specs import as_utc, timer_due
+from .specs import armed_triggers, as_utc, disarm_finished_scopes, timer_due, trigger
 
 # SpiffWorkflow's task iterator stops descending at depth 1000, so after a few hundred turns
 # of a loop it no longer finds the READY task (and `is_completed` wrongly says True). The
@@ -142,6 +143,8 @@ class Run:
         """Run engine steps until the workflow waits; an error is recorded, not raised."""
         try:
             self.workflow.do_engine_steps(did_complete_task=self._record_step)
+            while disarm_finished_scopes(self.workflow):
+                self.workflow.do_engine_steps(did_complete_task=self._record_step)
         except SpiffWorkflowException as exc:
             self._fail(exc)
         except Exception as exc:  # a bug in a spec must mark the instance, not crash the caller
@@ -180,15 +183,24 @@ class Run:
         self.workflow.refresh_timers()
         self.advance()
 
-    def deliver(self, task_id: str, payload: dict) -> None:
-        """Hand a message to the task waiting for it (a catch event, receive task or gateway)."""
+    def deliver(self, task_id: str, payload: dict, name: str | None = None) -> None:
+        """Hand a message to what waits for it: a catch event, receive task or gateway, or
+        (``task_id`` of a scope's root) an event subprocess that the message starts."""
         task = self.find_task(task_id)
-        if task is None or task.state != TaskState.WAITING:
+        if task is not None and task is task.workflow.task_tree:
+            starts = [start for root, start in armed_triggers(self.workflow)
+                      if root is task and _message_definition(start.event_definition, name)]
+            if not starts:
+                raise EngineError("no event subprocess starts on this message")
+            trigger(task, starts[0])
+            definition = _message_definition(starts[0].event_definition, name)
+        elif task is None or task.state != TaskState.WAITING:
             raise EngineError("no such waiting task")
-        definition = _message_definition(task.task_spec.event_definition)
-        if definition is None:
-            raise EngineError("the task does not wait for a message")
-        self.workflow.catch(BpmnEvent(definition, payload))
+        else:
+            definition = _message_definition(task.task_spec.event_definition, name)
+            if definition is None:
+                raise EngineError("the task does not wait for this message")
+        self.workflow.event_manager.catch(BpmnEvent(definition, payload), internal=False)
         self.advance()
 
     def waiting_task(self, kind: str, name: str) -> str | None:
@@ -200,12 +212,16 @@ class Run:
         return None
 
     def broadcast_signal(self, name: str) -> bool:
-        waiting = [t for t in self.workflow.event_manager.tasks.values()
-                   if _signal_definition(t.task_spec.event_definition, name) is not None]
-        if not waiting:
+        waiting = [t.task_spec.event_definition for t in self.workflow.event_manager.tasks.values()]
+        for root, start in armed_triggers(self.workflow):
+            if _signal_definition(start.event_definition, name) is not None:
+                trigger(root, start)
+                waiting.append(start.event_definition)
+        definitions = [_signal_definition(d, name) for d in waiting]
+        definitions = [d for d in definitions if d is not None]
+        if not definitions:
             return False
-        definition = _signal_definition(waiting[0].task_spec.event_definition, name)
-        self.workflow.catch(BpmnEvent(definition))
+        self.workflow.event_manager.catch(BpmnEvent(definitions[0]), internal=False)
         self.advance()
         return True
 
@@ -279,6 +295,9 @@ class Run:
         parent = task.parent
         if parent is not None and "iteration" in parent.internal_data:
             loop["iteration"] = parent.internal_data["iteration"]
+        item = getattr(parent.task_spec, "input_item", None) if parent is not None else None
+        if item is not None and item.bpmn_id in task.data:
+            loop["item"] = task.data[item.bpmn_id]  # the multi-instance element it is for
         return HumanTask(
             id=str(task.id),
             element_id=spec.bpmn_id,
@@ -328,9 +347,7 @@ class Run:
         for task in self.workflow.event_manager.tasks.values():
             if task.state != TaskState.WAITING:
                 continue
-            definition = task.task_spec.event_definition
-            element = task.task_spec.bpmn_id
-            for item in _flatten(definition):
+            for item, element in _catches(task.task_spec):
                 if isinstance(item, TimerEventDefinition):
                     due = timer_due(item, task.internal_data)
                     if due is not None:
@@ -339,6 +356,12 @@ class Run:
                     waits.append(Wait(str(task.id), element, "message", item.name))
                 elif isinstance(item, SignalEventDefinition):
                     waits.append(Wait(str(task.id), element, "signal", item.name))
+        for root, start in armed_triggers(self.workflow):
+            for item in _flatten(start.event_definition):
+                kind = ("message" if isinstance(item, StockMessage) else
+                        "signal" if isinstance(item, SignalEventDefinition) else None)
+                if kind:
+                    waits.append(Wait(str(root.id), start.bpmn_id, kind, item.name))
         return timers, waits
 
 
@@ -348,9 +371,20 @@ def _flatten(definition) -> list:
     return [definition]
 
 
-def _message_definition(definition):
+def _catches(spec) -> list[tuple]:
+    """(event definition, id of the element that catches it) for a waiting task.
+
+    An event-based gateway waits for the events of the catch events after it: name those.
+    """
+    definitions = _flatten(spec.event_definition)
+    if isinstance(spec, EventBasedGateway) and len(spec.outputs) == len(definitions):
+        return [(d, out.bpmn_id) for d, out in zip(definitions, spec.outputs, strict=True)]
+    return [(d, spec.bpmn_id) for d in definitions]
+
+
+def _message_definition(definition, name: str | None = None):
     for item in _flatten(definition):
-        if isinstance(item, StockMessage):
+        if isinstance(item, StockMessage) and name in (None, item.name):
             return item
     return None
 

@@ -50,6 +50,12 @@ def process(key: str, version: int | None = None) -> ProcessDefinition:
     return row
 
 
+def bpmn_xml(key: str, version: int | None = None) -> bytes:
+    """The BPMN file a version was deployed from, byte for byte (the latest by default)."""
+    definition = process(key, version)
+    return file_contents([definition.bpmn_hash])[definition.bpmn_hash].content
+
+
 def latest_decisions() -> dict[str, DecisionDefinition]:
     stmt = select(DecisionDefinition).where(DecisionDefinition.id.in_(
         _latest_ids(DecisionDefinition, DecisionDefinition.decision_id)))
@@ -79,8 +85,17 @@ def file_contents(hashes: list[str]) -> dict[str, StoredFile]:
 
 
 def source_files(hashes: list[str]) -> list[engine.SourceFile]:
+    """The stored files, named uniquely: two versions of 'deal.bpmn' may share a bundle
+    (a process renamed away from the file) and the parser keeps files by name."""
     stored = file_contents(hashes)
-    return [engine.SourceFile(stored[h].name, stored[h].content) for h in hashes]
+    files, seen = [], set()
+    for file_hash in hashes:
+        name = stored[file_hash].name
+        if name in seen:
+            name = f"{name} (deployed {file_hash[:8]})"
+        seen.add(name)
+        files.append(engine.SourceFile(name, stored[file_hash].content))
+    return files
 
 
 def specs(definition: ProcessDefinition):

@@ -63,84 +63,150 @@ def deploy(files: list[tuple[str, bytes]], *, by: User | None = None,
                          fields={"files": ["required"]})
     if len(files) > MAX_FILES:
         raise BadRequest(f"at most {MAX_FILES} files per deployment")
+    new, new_forms, broken_forms, problems = read_files(files)
+    bundle = merged_bundle(new, new_forms)
+    # a broken form file is reported once, as itself, not again at every task that uses it
+    analysis = engine.analyse(list(bundle.bpmn.values()), list(bundle.dmn.values()),
+                              form_keys=set(bundle.forms) | broken_forms,
+                              known_groups=set(ROLES))
+    affected = affected_processes(analysis, bundle)
+    concerned = bundle.new_names | {analysis.processes[k].file for k in affected} | {None}
+    problems += [p for p in analysis.problems if p.file in concerned]
+    problems += parse_problems(analysis, affected, concerned, {p.file for p in problems})
+    if problems:
+        found = unique([p.as_dict() for p in problems])
+        raise DeploymentRejected(f"{len(found)} problem(s): nothing was deployed",
+                                 problems=found)
+    return store(bundle, analysis, affected, new_forms, by=by, source=source)
+
+
+def read_files(files: list[tuple[str, bytes]]) -> tuple[dict, dict, set, list]:
+    """Sort the sent files by kind and read the forms; what cannot be used is a problem.
+
+    Returns (files by kind, forms by key, keys of the broken form files, problems).
+    """
     problems: list[engine.Problem] = []
     names = [name for name, _ in files]
-    for name in {n for n in names if names.count(n) > 1}:
+    for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(engine.Problem(name, None, "the same file name is sent twice"))
     new = {"bpmn": [], "dmn": [], "form": []}
     for name, content in files:
         kind = kind_of(name)
-        if kind is None:
+        if not name:
+            problems.append(engine.Problem(name, None, "a file without a name: its name "
+                                           "(.bpmn, .dmn or .json) tells what it is"))
+        elif kind is None:
             problems.append(engine.Problem(name, None, "unknown file type: expected .bpmn, "
                                            ".bpmn20.xml, .dmn or .json (a form)"))
         elif not content.strip():
             problems.append(engine.Problem(name, None, "the file is empty"))
         else:
             new[kind].append((name, content))
-    new_forms = {}
+    new_forms, broken = {}, set()
     for name, content in new["form"]:
         try:
             form = parse_form(content, name)
         except FormDefinitionError as exc:
             problems.append(engine.Problem(name, None, str(exc)))
+            broken.add(intended_form_key(name, content))
             continue
         if form["key"] in new_forms:
             problems.append(engine.Problem(name, None, f"form key {form['key']!r} is also "
                                            f"defined in {new_forms[form['key']][0]}"))
         new_forms[form["key"]] = (name, content, form)
-
-    bundle = merged_bundle(new, new_forms, problems)
-    analysis = engine.analyse(list(bundle.bpmn.values()), list(bundle.dmn.values()),
-                              form_keys=set(bundle.forms), known_groups=set(ROLES))
-    affected = affected_processes(analysis, bundle)
-    concerned = bundle.new_names | {analysis.processes[k].file for k in affected} | {None}
-    problems += [p for p in analysis.problems if p.file in concerned]
-    if not problems:
-        checked = len(analysis.problems)
-        specs = engine.parse_specs(analysis, sorted(affected))
-        problems += [p for p in analysis.problems[checked:] if p.file in concerned]
-        missing = sorted(affected - set(specs))
-        if missing and not problems:
-            problems.append(engine.Problem(None, None, f"could not parse {missing}"))
-    if problems:
-        raise DeploymentRejected(
-            f"{len(problems)} problem(s): nothing was deployed",
-            problems=[p.as_dict() for p in problems])
-    return store(bundle, analysis, affected, new_forms, by=by, source=source)
+    return new, new_forms, broken, problems
 
 
-def merged_bundle(new: dict, new_forms: dict, problems: list) -> Bundle:
-    """Stored latest files, replaced by the new ones that define the same things."""
+def intended_form_key(name: str, content: bytes) -> str:
+    """The key a form file meant to define, read as far as it can be."""
+    try:
+        key = json.loads(content).get("key")
+    except (ValueError, AttributeError):
+        key = None
+    return key if isinstance(key, str) and key else Path(name).name.removesuffix(".json")
+
+
+def parse_problems(analysis: engine.Analysis, affected: set[str], concerned: set,
+                   bad_files: set) -> list[engine.Problem]:
+    """Parse every affected process whose files are clean so far.
+
+    A problem in one file must not hide the problems of the others: the processes that do
+    not depend on a file with problems are still parsed (which finds what only the parser
+    sees, such as unreachable elements), the others are not (their parse would only repeat
+    the problems already found).
+    """
+    decision_files = {d: info.file for d, info in analysis.decisions.items()}
+    parsable = []
+    for key in sorted(affected):
+        files, decisions, _forms = closure(analysis, key)
+        if not (files | {decision_files.get(d) for d in decisions}) & bad_files:
+            parsable.append(key)
+    checked = len(analysis.problems)
+    specs = engine.parse_specs(analysis, parsable, skip_files=bad_files - {None})
+    problems = [p for p in analysis.problems[checked:] if p.file in concerned]
+    missing = sorted(set(parsable) - set(specs))
+    if missing and not problems:
+        problems.append(engine.Problem(None, None, f"could not parse {missing}"))
+    return problems
+
+
+def unique(problems: list[dict]) -> list[dict]:
+    """The same problem found twice (by two checks) is reported once."""
+    seen, result = set(), []
+    for problem in problems:
+        key = tuple(problem.values())
+        if key not in seen:
+            seen.add(key)
+            result.append(problem)
+    return result
+
+
+def merged_bundle(new: dict, new_forms: dict) -> Bundle:
+    """Stored latest files, replaced by the new ones that define the same things.
+
+    A stored BPMN file drops out only when every process whose latest version it holds is
+    defined again by a new file; if only some are, it stays and the analysis reports the
+    process id defined twice (one file per process id, or old files would resurface). A
+    stored file never drops out merely because a new file has its name: it is renamed in
+    the bundle instead, so that what it still defines (a process renamed away from it, a
+    decision now in another file) is neither lost nor overwritten.
+    """
     bundle = Bundle()
-    stored_bpmn = {}
-    for definition in definitions.latest_processes():
-        stored_bpmn[definition.bpmn_hash] = definition
-    stored = definitions.file_contents(list(stored_bpmn))
     new_bpmn = [engine.SourceFile(n, c) for n, c in new["bpmn"]]
     new_dmn = [engine.SourceFile(n, c) for n, c in new["dmn"]]
+    # only what the new files define; their problems are found by the full analysis later
     fresh = engine.analyse(new_bpmn, new_dmn, form_keys=set(), known_groups=set(), check=False)
-    problems += fresh.problems  # unreadable new files: no point going further with them
-    new_keys = set(fresh.processes)
-    new_decisions = set(fresh.decisions)
-    for file_hash, row in stored.items():
-        keys = {d.key for d in stored_bpmn.values() if d.bpmn_hash == file_hash}
-        if keys & new_keys or row.name in {f.name for f in new_bpmn}:
-            continue
-        bundle.bpmn[row.name] = engine.SourceFile(row.name, row.content)
-    for decision in definitions.latest_decisions().values():
-        if decision.decision_id not in new_decisions:
-            name = decision.file.name
+    bundle.new_names = {source.name for source in new_bpmn + new_dmn}
+    taken = set(bundle.new_names)
+    keys_by_hash: dict[str, set[str]] = {}
+    for definition in definitions.latest_processes():
+        keys_by_hash.setdefault(definition.bpmn_hash, set()).add(definition.key)
+    stored = definitions.file_contents(list(keys_by_hash))
+    for file_hash, keys in sorted(keys_by_hash.items(), key=lambda i: stored[i[0]].name):
+        if not keys <= set(fresh.processes):
+            name = unique_name(stored[file_hash].name, file_hash, taken)
+            bundle.bpmn[name] = engine.SourceFile(name, stored[file_hash].content)
+    for decision in sorted(definitions.latest_decisions().values(), key=lambda d: d.file.name):
+        if decision.decision_id not in fresh.decisions:
+            name = unique_name(decision.file.name, decision.file_hash, taken)
             bundle.dmn[name] = engine.SourceFile(name, decision.file.content)
     for form in definitions.latest_forms().values():
         bundle.forms[form.key] = (form.file.name, form.file.content,
                                   definitions.form_by_hash(form.file_hash))
-    for source in new_bpmn:
-        bundle.bpmn[source.name] = source
+    for source in new_bpmn:  # after the stored ones: a process id defined twice is
+        bundle.bpmn[source.name] = source  # reported on the new file
     for source in new_dmn:
         bundle.dmn[source.name] = source
     bundle.forms.update(new_forms)
-    bundle.new_names = {n for n, _ in new["bpmn"] + new["dmn"]}
     return bundle
+
+
+def unique_name(name: str, file_hash: str, taken: set[str]) -> str:
+    """The stored file's name, or, if a new or another stored file has it, a distinct one."""
+    if name in taken:
+        name = f"{name} (deployed {file_hash[:8]})"
+    taken.add(name)
+    return name
 
 
 def affected_processes(analysis: engine.Analysis, bundle: Bundle) -> set[str]:
@@ -181,14 +247,28 @@ def closure(analysis: engine.Analysis, key: str) -> tuple[set[str], set[str], se
     return files, decisions, forms
 
 
+class LazyDeployment:
+    """The Deployment row, added when the first version is created: deploying identical
+    content (every start-up deploys bpmn/ again) writes nothing at all."""
+
+    def __init__(self, **values):
+        self.values, self.row = values, None
+
+    @property
+    def id(self) -> int:
+        if self.row is None:
+            self.row = Deployment(**self.values, files=[])
+            db.session().add(self.row)
+            db.session().flush()
+        return self.row.id
+
+
 def store(bundle: Bundle, analysis: engine.Analysis, affected: set[str], new_forms: dict, *,
           by: User | None, source: str) -> dict:
     session = db.session()
     now = clock.now()
-    deployment = Deployment(created_at=now, created_by=by.id if by else None, source=source,
-                            files=[])
-    session.add(deployment)
-    session.flush()
+    deployment = LazyDeployment(created_at=now, created_by=by.id if by else None,
+                                source=source)
     hashes: dict[str, str] = {}
 
     def keep(name: str, content: bytes, kind: str) -> str:
@@ -229,10 +309,12 @@ def store(bundle: Bundle, analysis: engine.Analysis, affected: set[str], new_for
         result["processes"].append(_new_process_version(key, info, hashes[info.file], content,
                                                         bundle_hash, deployment, now))
         result["warnings"] += [w.as_dict() for w in info.warnings]
-    deployment.files = [{"name": n, "hash": h, "kind": kind_of(n)}
-                        for n, h in sorted(hashes.items()) if n in bundle.new_names
-                        or n in {v[0] for v in new_forms.values()}]
-    result.update(id=deployment.id, created_at=now.isoformat(), source=source)
+    if deployment.row is not None:
+        deployment.row.files = [{"name": n, "hash": h, "kind": kind_of(n)}
+                                for n, h in sorted(hashes.items()) if n in bundle.new_names
+                                or n in {v[0] for v in new_forms.values()}]
+    result.update(id=deployment.row.id if deployment.row else None,
+                  created_at=now.isoformat(), source=source)
     return result
 
 

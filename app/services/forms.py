@@ -68,6 +68,19 @@ def _check_label(label, where: str) -> None:
     unknown = set(label) - set(LANGUAGES)
     if unknown:
         raise FormDefinitionError(f"{where}: unknown languages {sorted(unknown)}")
+    if not all(isinstance(text, str) for text in label.values()):
+        raise FormDefinitionError(f"{where}: each language's label is a string")
+
+
+NUMERIC = {"integer", "decimal"}
+TEXTUAL = {"string", "text", "email"}
+# Options that only make sense for some types: elsewhere they would be ignored (choices) or
+# crash the validation of a submission (a number range on a date, a pattern on an integer).
+APPLIES_TO = {
+    "choices": {"choice", "multichoice"}, "min": NUMERIC, "max": NUMERIC, "places": {"decimal"},
+    "pattern": TEXTUAL, "min_length": TEXTUAL | {"multichoice"},
+    "max_length": TEXTUAL | {"multichoice"},
+}
 
 
 def _check_field(field, index: int) -> None:
@@ -83,23 +96,64 @@ def _check_field(field, index: int) -> None:
     kind = field.get("type", "string")
     if kind not in FIELD_TYPES:
         raise FormDefinitionError(f"{where}: type {kind!r} is not one of {sorted(FIELD_TYPES)}")
+    for option, kinds in APPLIES_TO.items():
+        if option in field and kind not in kinds:
+            raise FormDefinitionError(f"{where}: '{option}' applies only to "
+                                      f"{', '.join(sorted(kinds))} fields (this one is {kind})")
+    if not isinstance(field.get("required", False), bool):
+        raise FormDefinitionError(f"{where}: 'required' is true or false")
     _check_label(field.get("label", name), f"{where} label")
     if kind in ("choice", "multichoice"):
-        choices = field.get("choices")
-        if not isinstance(choices, list) or not choices:
-            raise FormDefinitionError(f"{where}: a {kind} field needs a non-empty 'choices' list")
-        for choice in choices:
-            if not isinstance(choice, dict) or "value" not in choice:
-                raise FormDefinitionError(f"{where}: each choice is {{'value', 'label'}}")
-            _check_label(choice.get("label", str(choice["value"])), f"{where} choice")
-    for bound in ("min", "max"):
-        if bound in field and not isinstance(field[bound], (int, float)):
-            raise FormDefinitionError(f"{where}: '{bound}' must be a number")
+        _check_choices(field.get("choices"), kind, where)
+    _check_bounds(field, where)
     if "pattern" in field:
         try:
             re.compile(field["pattern"])
-        except re.error as exc:
+        except (re.error, TypeError) as exc:
             raise FormDefinitionError(f"{where}: bad pattern: {exc}") from exc
+    if "default" in field:
+        try:
+            _marshmallow_field(field).deserialize(field["default"])
+        except ValidationError as exc:
+            raise FormDefinitionError(f"{where}: the default {field['default']!r} is not a "
+                                      f"valid value: {' '.join(exc.messages)}") from exc
+
+
+def _check_choices(choices, kind: str, where: str) -> None:
+    if not isinstance(choices, list) or not choices:
+        raise FormDefinitionError(f"{where}: a {kind} field needs a non-empty 'choices' list")
+    for choice in choices:
+        if not isinstance(choice, dict) or "value" not in choice:
+            raise FormDefinitionError(f"{where}: each choice is {{'value', 'label'}}")
+        _check_label(choice.get("label", str(choice["value"])), f"{where} choice")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_bounds(field: dict, where: str) -> None:
+    """Bounds of the right type, and a range that some value can satisfy."""
+    for bound in ("min", "max"):
+        if bound in field and not _is_number(field[bound]):
+            raise FormDefinitionError(f"{where}: '{bound}' must be a number")
+    for count in ("min_length", "max_length", "places"):
+        if count in field and not (isinstance(field[count], int)
+                                   and not isinstance(field[count], bool) and field[count] >= 0):
+            raise FormDefinitionError(f"{where}: '{count}' must be a whole number >= 0")
+    for low, high in (("min", "max"), ("min_length", "max_length")):
+        if low in field and high in field and field[low] > field[high]:
+            raise FormDefinitionError(f"{where}: '{low}' is greater than '{high}': no value "
+                                      "could be valid")
+
+
+class WholeNumber(fields.Integer):
+    """An integer that also accepts "3" and 3.0, but refuses 2.5 (fields.Integer makes it 2)."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
 
 
 def _marshmallow_field(spec: dict) -> fields.Field:
@@ -113,12 +167,14 @@ def _marshmallow_field(spec: dict) -> fields.Field:
     if "min_length" in spec or "max_length" in spec:
         validators.append(validate.Length(min=spec.get("min_length"), max=spec.get("max_length")))
     if spec.get("required") and kind in ("string", "text"):
-        validators.append(validate.Length(min=1, error="Missing data for required field."))
+        validators.append(validate.Regexp(r"\S", error="Missing data for required field."))
+    if spec.get("required") and kind == "multichoice":
+        validators.append(validate.Length(min=1, error="Choose at least one."))
     if "pattern" in spec:
         validators.append(validate.Regexp(spec["pattern"]))
     values = [c["value"] for c in spec.get("choices", [])]
     if kind == "integer":
-        return fields.Integer(strict=False, **options)
+        return WholeNumber(strict=False, **options)
     if kind == "decimal":
         places = int(spec["places"]) if "places" in spec else None
         return fields.Decimal(places=places, rounding=ROUND_HALF_UP, allow_nan=False, **options)
@@ -158,6 +214,6 @@ def validate_submission(form: dict | None, data: dict) -> dict:
         raise Invalid(f"the form '{form['key']}' rejected the submission",
                       fields=exc.normalized_messages()) from exc
     for spec in form["fields"]:
-        if spec["name"] not in values and "default" in spec:
-            values[spec["name"]] = spec["default"]
+        if spec["name"] not in values and "default" in spec:  # typed like a submitted value
+            values[spec["name"]] = schema.fields[spec["name"]].deserialize(spec["default"])
     return values

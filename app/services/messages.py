@@ -81,7 +81,7 @@ def _deliver_to(instance_id: int, name: str, payload: dict) -> ProcessInstance:
         raise Conflict(f"instance {instance_id} no longer waits for message {name!r}")
     run = runs.restore(instance)
     try:
-        run.deliver(wait.task_id, payload)
+        run.deliver(wait.task_id, payload, name)
     except engine.EngineError as exc:
         raise Conflict(str(exc)) from exc
     runs.persist(instance, run)

@@ -77,3 +77,11 @@ def test_wrong_method_is_a_json_405(api):
     response = api.as_("alice").get("/api/auth/token")
     assert response.status_code == 405
     assert response.json["error"] == "method_not_allowed"
+
+
+def test_authentication_is_checked_before_the_body(client):
+    for method, path in (("post", "/api/process-instances"), ("get", "/api/tasks?status=bogus"),
+                         ("post", "/api/tasks/x/complete"), ("post", "/api/messages"),
+                         ("post", "/api/decisions/d/evaluate"), ("post", "/api/admin/clock")):
+        response = getattr(client, method)(path, json={"nonsense": True})
+        assert response.status_code == 401, (method, path, response.json)
