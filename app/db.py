@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,6 +98,18 @@ class UnitOfWork:
             self.session.close()
             _current.reset(self.session_token)
             _write_intent.reset(self.intent_token)
+
+
+def serialize(name: str) -> None:
+    """Hold a database-wide lock named ``name`` until the unit of work ends.
+
+    For work that reads, then writes, rows no one could lock beforehand (the next version
+    number of a process key). PostgreSQL: a transaction-scoped advisory lock. SQLite: the
+    unit of work already holds the database's write lock (BEGIN IMMEDIATE).
+    """
+    current = session()
+    if current.get_bind().dialect.name == "postgresql":
+        current.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 def session() -> Session:

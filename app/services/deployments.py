@@ -58,6 +58,7 @@ class Bundle:
 def deploy(files: list[tuple[str, bytes]], *, by: User | None = None,
            source: str = "api") -> dict:
     """Validate and store files; returns what was created and what was unchanged."""
+    db.serialize("deployments")  # two deployments of one key must not both take version N+1
     if not files:
         raise BadRequest("no files: send one or more .bpmn, .dmn or form .json files",
                          fields={"files": ["required"]})

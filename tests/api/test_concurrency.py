@@ -69,3 +69,33 @@ def test_claims_race_one_person_gets_the_task(app, api, auth, approval):
     assert sorted(status for status, _ in results) == [200, 409]
     winner = next(body for status, body in results if status == 200)["assignee"]
     assert api.as_("mia").get(f"/api/tasks/{task_id}").json["assignee"] == winner
+
+
+def test_two_deployments_of_one_process_at_once_get_consecutive_versions(app, api, auth):
+    import io
+    from pathlib import Path
+
+    api.deploy("bpmn/parallel_review.bpmn")
+    xml = (Path(__file__).parent.parent / "fixtures/bpmn/parallel_review.bpmn").read_text()
+    token = auth.token("ana")
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def deploy(name):
+        client = app.test_client()
+        content = xml.replace('name="Sign off"', f'name="Sign off ({name})"').encode()
+        barrier.wait()
+        response = client.post("/api/deployments",
+                               data={"files": [(io.BytesIO(content), "parallel_review.bpmn")]},
+                               headers={"Authorization": f"Bearer {token}"},
+                               content_type="multipart/form-data")
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=deploy, args=(n,)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert statuses == [201, 201]
+    versions = api.as_("mia").get("/api/process-definitions/parallel_review").json
+    assert [v["version"] for v in versions] == [1, 2, 3]

@@ -746,3 +746,49 @@ def test_only_analysts_and_admins_may_deploy(client, auth, app, person):
     assert response.status_code == 403
     assert response.json["error"] == "forbidden"
     assert row_counts(app)["Deployment"] == 0
+
+
+def test_a_conditional_event_is_rejected_because_it_would_wait_forever(reject):
+    xml = process(step("intermediateCatchEvent", inner=(
+        '      <bpmn:conditionalEventDefinition id="cond">\n'
+        "        <bpmn:condition>amount &gt; 5</bpmn:condition>\n"
+        "      </bpmn:conditionalEventDefinition>\n")))
+    problem = only(reject({"deal.bpmn": xml}))
+    assert problem["element_id"] == "step"
+    assert "conditional events are not supported" in problem["reason"]
+
+
+@pytest.mark.parametrize("definition", [
+    '<bpmn:timerEventDefinition id="t"><bpmn:timeCycle>R/P1D</bpmn:timeCycle>'
+    "</bpmn:timerEventDefinition>",
+    '<bpmn:signalEventDefinition id="s" signalRef="Signal_go" />',
+])
+def test_a_process_start_event_nothing_would_trigger_is_rejected(reject, definition):
+    xml = process(step("task")).replace(
+        '<bpmn:outgoing>Flow_in</bpmn:outgoing>\n    </bpmn:startEvent>',
+        f"<bpmn:outgoing>Flow_in</bpmn:outgoing>\n      {definition}\n    </bpmn:startEvent>")
+    xml = xml.replace("</bpmn:definitions>",
+                      '<bpmn:signal id="Signal_go" name="go" />\n</bpmn:definitions>')
+    problem = only(reject({"deal.bpmn": xml}))
+    assert problem["element_id"] == "start"
+    assert "would never fire" in problem["reason"]
+
+
+def test_a_multi_instance_collection_must_name_a_variable(reject):
+    loop = ('      <bpmn:multiInstanceLoopCharacteristics camunda:collection="${order.items}" '
+            'camunda:elementVariable="item" />\n')
+    problem = only(reject({"deal.bpmn": process(step(
+        "userTask", 'camunda:candidateGroups="sales"', inner=loop))}))
+    assert problem["element_id"] == "step"
+    assert "must name a process variable" in problem["reason"]
+
+
+def test_ignored_camunda_variable_mappings_deploy_with_a_warning(api):
+    mapping = ("      <bpmn:extensionElements>\n        <camunda:inputOutput>\n"
+               '          <camunda:inputParameter name="x">1</camunda:inputParameter>\n'
+               "        </camunda:inputOutput>\n      </bpmn:extensionElements>\n")
+    response = api.deploy_text({"deal.bpmn": process(step(
+        "userTask", 'camunda:candidateGroups="sales"', inner=mapping))})
+    [warning] = response.json["warnings"]
+    assert warning["element_id"] == "step"
+    assert "camunda:inputOutput is ignored" in warning["reason"]
