@@ -47,6 +47,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from . import feel
 from .decision_engine import PolicyDMNEngine
+from .event_subprocesses import ProcessSpec, StartEvent
 from .specs import (
     BusinessRuleTask,
     ClockCycle,
@@ -54,9 +55,7 @@ from .specs import (
     ClockTimeDate,
     MessageEventDefinition,
     PassThroughTask,
-    ProcessSpec,
     ServiceTask,
-    StartEvent,
 )
 
 CAMUNDA = "{" + CAMUNDA_MODEL_NS + "}"

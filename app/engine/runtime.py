@@ -27,10 +27,11 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
+from .event_subprocesses import armed_triggers, disarm_finished_scopes, trigger
 from .pruning import prune_history
 from .scripting import ScriptEngine
 from .serialization import dump_state, load_state
-from .specs import armed_triggers, as_utc, disarm_finished_scopes, timer_due, trigger
+from .specs import as_utc, timer_due
 
 # SpiffWorkflow's task iterator stops descending at depth 1000, so after a few hundred turns
 # of a loop it no longer finds the READY task (and `is_completed` wrongly says True). The
