@@ -47,35 +47,36 @@ def _as_text(value) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-class ClockTimeDate(TimeDateEventDefinition):
-    """A timeDate timer: fires once the clock passes the given moment."""
+class _FiresOnce:
+    """A timer that fires once, at a moment computed when it starts waiting."""
+
+    def fire_at(self, my_task, evaluated) -> datetime:
+        raise NotImplementedError
 
     def has_fired(self, my_task):
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             evaluated = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            event_value = as_utc(_as_text(evaluated)).isoformat()
+            event_value = self.fire_at(my_task, evaluated).isoformat()
             my_task._set_internal_data(event_value=event_value)
         if as_utc(event_value) <= _now(my_task):
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
 
-class ClockDuration(DurationTimerEventDefinition):
+class ClockTimeDate(_FiresOnce, TimeDateEventDefinition):
+    """A timeDate timer: fires once the clock passes the given moment."""
+
+    def fire_at(self, my_task, evaluated) -> datetime:
+        return as_utc(_as_text(evaluated))
+
+
+class ClockDuration(_FiresOnce, DurationTimerEventDefinition):
     """A timeDuration timer: fires the given duration after it started waiting."""
 
-    def has_fired(self, my_task):
-        event_value = my_task._get_internal_data("event_value")
-        if event_value is None:
-            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            parsed = TimerEventDefinition.parse_iso_duration(str(expression))
-            start = _now(my_task)
-            delta = TimerEventDefinition.get_timedelta_from_start(parsed, start)
-            event_value = (start + delta).isoformat()
-            my_task._set_internal_data(event_value=event_value)
-        if as_utc(event_value) <= _now(my_task):
-            my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+    def fire_at(self, my_task, evaluated) -> datetime:
+        start = _now(my_task)
+        return start + duration_from(str(evaluated), start)
 
 
 class ClockCycle(CycleTimerEventDefinition):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
 from . import Base
 
@@ -56,30 +56,36 @@ class ProcessDefinition(Base):
     bpmn_file: Mapped[StoredFile] = relationship()
 
 
-class DecisionDefinition(Base):
+class _VersionedFile:
+    """Version N of a thing defined by one deployed file (a decision table, a form)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int]
+    created_at: Mapped[datetime]
+
+    @declared_attr
+    def deployment_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("deployments.id"))
+
+    @declared_attr
+    def file_hash(cls) -> Mapped[str]:
+        return mapped_column(ForeignKey("stored_files.hash"))
+
+    @declared_attr
+    def file(cls) -> Mapped[StoredFile]:
+        return relationship()
+
+
+class DecisionDefinition(_VersionedFile, Base):
     __tablename__ = "decision_definitions"
     __table_args__ = (UniqueConstraint("decision_id", "version"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     decision_id: Mapped[str] = mapped_column(String(200), index=True)
-    version: Mapped[int]
     name: Mapped[str] = mapped_column(String(255), default="")
-    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
-    file_hash: Mapped[str] = mapped_column(ForeignKey("stored_files.hash"))
-    created_at: Mapped[datetime]
-
-    file: Mapped[StoredFile] = relationship()
 
 
-class FormDefinition(Base):
+class FormDefinition(_VersionedFile, Base):
     __tablename__ = "form_definitions"
     __table_args__ = (UniqueConstraint("key", "version"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), index=True)
-    version: Mapped[int]
-    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
-    file_hash: Mapped[str] = mapped_column(ForeignKey("stored_files.hash"))
-    created_at: Mapped[datetime]
-
-    file: Mapped[StoredFile] = relationship()
