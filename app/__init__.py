@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True)
-    for noisy in ("spiff", "alembic.runtime.plugins"):
+    for noisy in ("spiff", "alembic.runtime.plugins", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app.extensions["crm_db"] = Database(app.config["DATABASE_URL"], app.config["SQL_ECHO"])
     _unit_of_work_per_request(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -44,7 +45,7 @@ def tick(app: Flask) -> int:
 def _add_job(scheduler, app: Flask) -> None:
     scheduler.add_job(tick, "interval", args=[app], id="timers",
                       seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
-                      max_instances=1, coalesce=True)
+                      max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
 
 
 def start_in_background(app: Flask) -> BackgroundScheduler:
@@ -59,5 +60,4 @@ def run_forever(app: Flask) -> None:
     _add_job(scheduler, app)
     log.info("scheduler %s ticking every %ss", worker_name(),
              app.config["SCHEDULER_INTERVAL_SECONDS"])
-    tick(app)
     scheduler.start()
