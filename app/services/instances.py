@@ -79,7 +79,7 @@ def start_definition(definition, *, user: User | None, business_key: str | None,
     run = engine.Run.start(spec, subprocess_specs, {} if message else variables,
                            now=clock.now, handler_context=runs.handler_context(instance))
     if message:
-        run.deliver(run.waiting_task("message", message), variables)
+        run.deliver(run.waiting_task("message", message), variables, message)
     else:
         for name in definition.start_messages or []:
             if run.waiting_task("message", name):

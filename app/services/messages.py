@@ -34,13 +34,16 @@ def _matches(instance: ProcessInstance, correlation: dict) -> bool:
 
 
 def waiting(name: str, correlation: dict, kind: str = "message") -> list[EventWait]:
-    rows = db.session().scalars(
-        select(EventWait).join(ProcessInstance, ProcessInstance.id == EventWait.instance_id)
-        .where(EventWait.kind == kind, EventWait.name == name,
-               ProcessInstance.status.in_(("running", "waiting")))
-        .order_by(EventWait.instance_id))
-    return [row for row in rows if _matches(db.session().get(ProcessInstance, row.instance_id),
-                                            correlation)]
+    """Waits for this name in running instances whose values match the correlation."""
+    stmt = (select(EventWait, ProcessInstance)
+            .join(ProcessInstance, ProcessInstance.id == EventWait.instance_id)
+            .where(EventWait.kind == kind, EventWait.name == name,
+                   ProcessInstance.status.in_(("running", "waiting")))
+            .order_by(EventWait.instance_id))
+    if correlation.get("business_key") is not None:
+        stmt = stmt.where(ProcessInstance.business_key == str(correlation["business_key"]))
+    return [wait for wait, instance in db.session().execute(stmt)
+            if _matches(instance, correlation)]
 
 
 def _starters(name: str) -> list[ProcessDefinition]:
