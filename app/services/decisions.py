@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import engine
 from ..errors import Invalid
 from . import clock, definitions
-from .instances import check_variables
+from .variables import check_variables
 
 
 def evaluate(decision_id: str, inputs: dict) -> dict:

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..errors import Invalid
+from .variables import check_variables
 
 FIELD_TYPES = {
     "string", "text", "integer", "decimal", "boolean", "date", "datetime", "email", "choice",
@@ -206,7 +207,7 @@ def _schema_class(form_json: str) -> type[Schema]:
 def validate_submission(form: dict | None, data: dict) -> dict:
     """The submitted values, typed (Decimal, date...); raises Invalid with per-field errors."""
     if form is None:
-        return dict(data)
+        return check_variables(data, "data")
     schema = _schema_class(json.dumps(form, sort_keys=True))()
     try:
         values = schema.load(data)

@@ -2,64 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import exists, func, or_, select
 
 from .. import db, engine
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, NotFound
 from ..models.event import EventWait, Timer
 from ..models.instance import InstanceEvent, ProcessInstance
 from ..models.task import HumanTask
 from ..models.user import User
 from . import clock, definitions, runs
-
-NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-MAX_DEPTH = 20
-
-
-def check_variables(variables, field: str = "variables") -> dict:
-    """Process data from outside must be JSON objects with identifier keys.
-
-    Keys become Python names in scripts and conditions, and a key named ``typename`` anywhere
-    inside would be mistaken for a serialized object by the engine's state serializer.
-    """
-    if variables is None:
-        return {}
-    if not isinstance(variables, dict):
-        raise Invalid(f"{field} must be a JSON object", fields={field: ["not an object"]})
-    errors = {}
-    for key in variables:
-        if not isinstance(key, str) or not NAME.fullmatch(key):
-            errors[str(key)] = ["a variable name is letters, digits and _, starting with a letter"]
-    if errors:
-        raise Invalid(f"bad {field} names", fields={field: errors})
-    _check_nested(variables, field, 0)
-    return dict(variables)
-
-
-def _check_nested(value, path: str, depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise Invalid(f"{path} is nested too deeply", fields={path: ["nested too deeply"]})
-    if isinstance(value, dict):
-        if "typename" in value and depth > 0:
-            raise Invalid(f"{path}: the key 'typename' is reserved",
-                          fields={path: ["'typename' is a reserved key"]})
-        for key, item in value.items():
-            _check_nested(item, f"{path}.{key}", depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_nested(item, f"{path}[{index}]", depth + 1)
+from .variables import check_variables
 
 
 def start(process_key: str, *, user: User | None, business_key: str | None = None,
           variables: dict | None = None) -> ProcessInstance:
     """Start the latest version of a process and run it until it waits."""
     values = check_variables(variables)
-    if "typename" in values:
-        raise Invalid("'typename' is a reserved variable name",
-                      fields={"variables": {"typename": ["reserved"]}})
     definition = definitions.process(process_key)
     return start_definition(definition, user=user, business_key=business_key, variables=values)
 

@@ -18,7 +18,8 @@ from ..models.event import EventWait
 from ..models.instance import ProcessInstance
 from ..models.user import User
 from . import definitions, runs
-from .instances import check_variables, start_definition
+from .instances import start_definition
+from .variables import check_variables
 
 log = logging.getLogger(__name__)
 MAX_HOPS = 10  # messages that trigger messages: stop a runaway ping-pong

@@ -1,8 +1,9 @@
 """Between the engine and the tables: lock an instance, run it, persist what it became.
 
 Every change to an instance goes through ``lock``, ``restore`` and ``persist`` (API calls,
-message deliveries, timer ticks), so work on one instance is serialized: a row lock on PostgreSQL, the write lock of
-``BEGIN IMMEDIATE`` on SQLite, and the optimistic ``lock_version`` check as a safety net.
+message deliveries, timer ticks), so work on one instance is serialized: a row lock on
+PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite, and the optimistic
+``lock_version`` check as a safety net.
 """
 
 from __future__ import annotations

@@ -97,5 +97,7 @@ def test_message_request_is_validated(api):
     assert bob.post("/api/messages", json={"name": ""}).status_code == 422
     assert bob.post("/api/messages", json={"name": "x", "payload": [1]}).status_code == 422
     bad = bob.post("/api/messages", json={"name": "x", "payload": {"not a name": 1}})
-    assert bad.status_code in (404, 422)
+    assert bad.status_code == 422 and "payload" in bad.json["fields"]
+    reserved = bob.post("/api/messages", json={"name": "x", "payload": {"typename": "y"}})
+    assert reserved.status_code == 422
     assert api.client.post("/api/messages", json={"name": "x"}).status_code == 401

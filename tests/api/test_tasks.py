@@ -153,3 +153,12 @@ def test_completing_returns_the_next_tasks_offered_to_me(api, approval):
     finance_done = api.as_("fiona").complete(done["next_tasks"][0]["id"])
     assert finance_done["next_tasks"] == []  # "Sign off" is for the sales director
     assert finance_done["instance_status"] == "running"
+
+
+def test_a_task_without_a_form_still_refuses_bad_variable_names(api, review_task):
+    api.as_("sam").complete(review_task["id"], {"approved": False})
+    [revise] = api.as_("alice").get("/api/tasks?assignee=me").json["items"]
+    response = api.as_("alice").post(f"/api/tasks/{revise['id']}/complete",
+                                     json={"data": {"typename": "x", "ok": 1}})
+    assert response.status_code == 422
+    assert "typename" in response.json["fields"]["data"]

@@ -1,0 +1,45 @@
+"""Process data coming from outside (start variables, message payloads, form data).
+
+Keys become Python names in scripts and conditions, and a key named ``typename`` anywhere
+inside would be mistaken for a serialized object by the engine's state serializer, so both
+are checked at the door with a clear 422.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import Invalid
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+MAX_DEPTH = 20
+
+
+def check_variables(variables, field: str = "variables") -> dict:
+    """The data as a dict, or Invalid naming the bad keys."""
+    if variables is None:
+        return {}
+    if not isinstance(variables, dict):
+        raise Invalid(f"{field} must be a JSON object", fields={field: ["not an object"]})
+    errors = {}
+    for key in variables:
+        if not isinstance(key, str) or not NAME.fullmatch(key):
+            errors[str(key)] = ["a variable name is letters, digits and _, starting with a letter"]
+    if errors:
+        raise Invalid(f"bad {field} names", fields={field: errors})
+    _check_nested(variables, field, 0)
+    return dict(variables)
+
+
+def _check_nested(value, path: str, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise Invalid(f"{path} is nested too deeply", fields={path: ["nested too deeply"]})
+    if isinstance(value, dict):
+        if "typename" in value:
+            raise Invalid(f"{path}: the key 'typename' is reserved",
+                          fields={path: {"typename": ["a reserved key"]}})
+        for key, item in value.items():
+            _check_nested(item, f"{path}.{key}", depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_nested(item, f"{path}[{index}]", depth + 1)
