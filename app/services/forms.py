@@ -91,6 +91,8 @@ def _check_field(field, index: int) -> None:
     where = f"field {name!r}" if name else f"fields[{index}]"
     if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
         raise FormDefinitionError(f"{where}: 'name' must be an identifier (letters, digits, _)")
+    if name == "typename":
+        raise FormDefinitionError(f"{where}: 'typename' is reserved by the engine")
     unknown = set(field) - FIELD_KEYS
     if unknown:
         raise FormDefinitionError(f"{where}: unknown keys {sorted(unknown)}")

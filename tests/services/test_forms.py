@@ -81,6 +81,7 @@ def test_a_form_file_that_cannot_be_used_is_rejected(value, reason):
     ("notes", "fields[0] must be an object"),
     ({"type": "string"}, "'name' must be an identifier"),
     ({"name": "first name"}, "'name' must be an identifier"),
+    ({"name": "typename"}, "'typename' is reserved"),
     ({"name": "x", "type": "money"}, "type 'money' is not one of"),
     ({"name": "x", "colour": "red"}, "unknown keys ['colour']"),
     ({"name": "x", "label": {"en": 5}}, "each language's label is a string"),
