@@ -24,7 +24,12 @@ from SpiffWorkflow.bpmn.parser.event_parsers import (
     StartEventParser,
 )
 from SpiffWorkflow.bpmn.parser.ProcessParser import ProcessParser as StockProcessParser
-from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser, SubWorkflowParser
+from SpiffWorkflow.bpmn.parser.task_parsers import (
+    ConditionalGatewayParser,
+    GatewayParser,
+    SubprocessParser,
+    SubWorkflowParser,
+)
 from SpiffWorkflow.bpmn.parser.util import first
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import (
@@ -48,6 +53,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from . import feel
 from .decision_engine import PolicyDMNEngine
 from .event_subprocesses import ProcessSpec, StartEvent
+from .gateways import InclusiveGateway, ParallelGateway
 from .specs import (
     BusinessRuleTask,
     ClockCycle,
@@ -285,6 +291,8 @@ class BpmnParser(CamundaParser):
         full_tag("sendTask"): (OurSendTaskParser, SendTask),
         full_tag("receiveTask"): (OurReceiveTaskParser, ReceiveTask),
         full_tag("eventBasedGateway"): (OurEventBasedGatewayParser, EventBasedGateway),
+        full_tag("parallelGateway"): (GatewayParser, ParallelGateway),
+        full_tag("inclusiveGateway"): (ConditionalGatewayParser, InclusiveGateway),
     }
 
     def __init__(self):

@@ -85,3 +85,33 @@ def test_a_loop_over_a_user_task_finds_its_task_every_time_for_500_turns(api, ap
     assert instance["variables"]["touches"] == 500
     assert path(instance).count("nurture") == 500
     assert len(instance["history"]) == 500
+
+
+# Each round: which review finishes first, and whether the reviews say "done".
+ROUNDS = [("a", "b", False), ("b", "a", False), ("a", "b", False), ("b", "a", True)]
+
+
+@pytest.mark.parametrize("gateway", ["parallel", "inclusive"])
+def test_a_join_inside_a_loop_waits_for_both_reviews_in_every_round(api, mia, gateway):
+    api.deploy(f"bpmn/elements/review_loop_{gateway}.bpmn")
+    instance = mia.start(f"review_loop_{gateway}",
+                         variables={"done": False, "needs_legal": True, "needs_finance": True})
+    for first, second, done in ROUNDS:
+        assert open_tasks(instance) == ["a", "b"]
+        instance = finish(mia, instance, first, {"done": done})
+        assert open_tasks(instance) == [second], "the join fired before both reviews"
+        assert instance["status"] == "running"
+        instance = finish(mia, instance, second, {"done": done})
+    assert instance["status"] == "completed"
+    assert [t["element_id"] for t in instance["history"]].count("a") == len(ROUNDS)
+
+
+def test_an_inclusive_join_in_a_loop_waits_only_for_the_branches_taken(api, mia):
+    api.deploy("bpmn/elements/review_loop_inclusive.bpmn")
+    instance = mia.start("review_loop_inclusive",
+                         variables={"done": False, "needs_legal": True, "needs_finance": True})
+    instance = finish(mia, instance, "a", {"done": False})
+    instance = finish(mia, instance, "b", {"done": False, "needs_finance": False})
+    assert open_tasks(instance) == ["a"]  # round two: legal only
+    instance = finish(mia, instance, "a", {"done": True})
+    assert instance["status"] == "completed"
