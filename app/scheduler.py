@@ -37,8 +37,10 @@ def tick(app: Flask) -> int:
             try:
                 with db.unit_of_work():
                     fired += timers.fire(timer_id)
-            except Exception:
+            except Exception as exc:
                 log.exception("timer %s failed to fire", timer_id)
+                with db.unit_of_work():
+                    timers.record_failure(timer_id, f"{exc.__class__.__name__}: {exc}")
     return fired
 
 

@@ -7,6 +7,14 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from ..models.instance import STATUSES
 
 
+def text(**kwargs) -> fields.String:
+    """A string field that refuses NUL characters (PostgreSQL cannot store them)."""
+    checks = [validate.Regexp(r"^[^\x00]*$", error="must not contain NUL characters")]
+    if "validate" in kwargs:
+        checks.append(kwargs.pop("validate"))
+    return fields.String(validate=checks, **kwargs)
+
+
 class Strict(Schema):
     class Meta:
         unknown = RAISE
@@ -39,8 +47,8 @@ def page_schema(item: type[Schema], name: str) -> type[Schema]:
 # -- auth ------------------------------------------------------------------------------------
 
 class TokenRequest(Strict):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    username = text(required=True, validate=validate.Length(min=1, max=80))
+    password = text(required=True, validate=validate.Length(min=1, max=200))
 
 
 class TokenResponse(Schema):
@@ -94,16 +102,16 @@ class XmlArgs(Schema):
 # -- instances -------------------------------------------------------------------------------
 
 class StartInstance(Strict):
-    process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    business_key = fields.String(allow_none=True, validate=validate.Length(max=200))
+    process_key = text(required=True, validate=validate.Length(min=1, max=200))
+    business_key = text(allow_none=True, validate=validate.Length(max=200))
     variables = fields.Dict(keys=fields.String(), load_default=dict)
 
 
 class InstanceArgs(PageArgs):
-    process_key = fields.String()
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    business_key = fields.String()
-    started_by = fields.String()
+    process_key = text()
+    status = text(validate=validate.OneOf(STATUSES))
+    business_key = text()
+    started_by = text()
 
 
 class TaskSchema(Schema):
@@ -188,10 +196,10 @@ class InstanceDetailSchema(InstanceWithTasksSchema):
 # -- tasks -----------------------------------------------------------------------------------
 
 class TaskArgs(PageArgs):
-    assignee = fields.String()
-    candidate_group = fields.String()
-    process_key = fields.String()
-    status = fields.String(load_default="open",
+    assignee = text()
+    candidate_group = text()
+    process_key = text()
+    status = text(load_default="open",
                            validate=validate.OneOf(("open", "completed", "cancelled")))
     instance_id = fields.Integer()
 
@@ -203,7 +211,7 @@ class CompleteTask(Strict):
 # -- messages and decisions ------------------------------------------------------------------
 
 class MessageRequest(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = text(required=True, validate=validate.Length(min=1, max=200))
     correlation = fields.Dict(keys=fields.String(), load_default=dict)
     payload = fields.Dict(keys=fields.String(), load_default=dict)
 
@@ -235,7 +243,7 @@ class EvaluateResult(Schema):
 # -- admin and health ------------------------------------------------------------------------
 
 class ClockRequest(Strict):
-    advance = fields.String(validate=validate.Length(min=2, max=40),
+    advance = text(validate=validate.Length(min=2, max=40),
                             metadata={"example": "PT25H"})
     set = fields.AwareDateTime(metadata={"example": "2026-12-01T09:00:00+08:00"})
 

@@ -88,7 +88,8 @@ class HumanTaskSpec:
     """Who a user task is for, when it is due and which form it shows (from the diagram)."""
 
     candidate_groups: list[str] = field(default_factory=list)
-    assignee: str | None = None  # a username, or an expression like ${owner}
+    assignee: str | None = None  # a username, or (assignee_is_expression) ${owner}
+    assignee_is_expression: bool = False
     due: str | None = None  # an ISO duration from creation, or an expression
     form_key: str | None = None
     lane: str | None = None
@@ -253,13 +254,15 @@ class ManualTaskParser(CamundaTaskParser):
 
 
 def human_task_spec(node, lane: str | None) -> HumanTaskSpec:
+    assignee = node.get(CAMUNDA + "assignee")
     groups_attr = node.get(CAMUNDA + "candidateGroups") or ""
     groups = [g.strip() for g in groups_attr.split(",") if g.strip()]
     if not groups and lane_group(lane):
         groups = [lane_group(lane)]
     return HumanTaskSpec(
         candidate_groups=groups,
-        assignee=unwrap_expression(node.get(CAMUNDA + "assignee")) or None,
+        assignee=unwrap_expression(assignee) or None,
+        assignee_is_expression=bool(assignee) and unwrap_expression(assignee) != assignee.strip(),
         due=normalize_timer_expression(unwrap_expression(node.get(CAMUNDA + "dueDate"))),
         form_key=(node.get(CAMUNDA + "formKey") or "").strip() or None,
         lane=lane,

@@ -31,7 +31,7 @@ from .event_subprocesses import armed_triggers, disarm_finished_scopes, trigger
 from .pruning import prune_history
 from .scripting import ScriptEngine
 from .serialization import dump_state, load_state
-from .specs import as_utc, timer_due
+from .specs import as_utc, duration_from, timer_due
 
 # SpiffWorkflow's task iterator stops descending at depth 1000, so after a few hundred turns
 # of a loop it no longer finds the READY task (and `is_completed` wrongly says True). The
@@ -261,10 +261,11 @@ class Run:
         )
 
     def _status(self, human, timers, waits) -> str:
+        if self.workflow.is_completed() and not self.error:
+            # a cancelled instance may keep the task that had failed: it is cancelled all the same
+            return "completed" if self.workflow.success else "cancelled"
         if self.error or self.workflow.get_tasks(state=TaskState.ERROR):
             return "error"
-        if self.workflow.is_completed():
-            return "completed" if self.workflow.success else "cancelled"
         if human:
             return "running"
         return "waiting"
@@ -289,7 +290,7 @@ class Run:
         spec = task.task_spec
         info = getattr(spec, "human", None)
         groups = list(info.candidate_groups) if info else []
-        assignee = self._evaluate_assignee(task, info.assignee) if info else None
+        assignee = self._evaluate_assignee(task, info) if info else None
         due_at = self._evaluate_due(task, info.due) if info else None
         loop = {k: task.internal_data[k] for k in ("iteration", "item", "key_or_index")
                 if k in task.internal_data}
@@ -313,15 +314,16 @@ class Run:
             loop=_visible(loop),
         )
 
-    def _evaluate_assignee(self, task, expression: str | None) -> str | None:
-        if not expression:
+    def _evaluate_assignee(self, task, info) -> str | None:
+        """A literal username, or the value of ``${expression}``; unknown means unassigned."""
+        if not info.assignee:
             return None
-        if expression.isidentifier() and expression not in task.data:
-            return expression  # a literal username
+        if not info.assignee_is_expression:
+            return info.assignee
         try:
-            value = self.workflow.script_engine.evaluate(task, expression)
+            value = self.workflow.script_engine.evaluate(task, info.assignee)
         except Exception:
-            return None
+            return None  # e.g. the owner is not known yet: the task goes to its groups
         return str(value) if value else None
 
     def _evaluate_due(self, task, expression: str | None) -> datetime | None:
@@ -331,16 +333,18 @@ class Run:
             value = self.workflow.script_engine.evaluate(task, expression)
         except Exception:
             return None
-        if isinstance(value, datetime):
-            return as_utc(value)
-        if isinstance(value, timedelta):
-            return self.now() + value
-        if isinstance(value, str):
-            if value.upper().startswith("P"):
-                parsed = TimerEventDefinition.parse_iso_duration(value)
+        try:
+            if isinstance(value, datetime):
+                return as_utc(value)
+            if isinstance(value, timedelta):
+                return self.now() + value
+            if isinstance(value, str) and value.upper().startswith("P"):
                 start = self.now()
-                return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
-            return as_utc(value)
+                return start + duration_from(value, start)
+            if isinstance(value, str):
+                return as_utc(value)
+        except Exception:  # SpiffWorkflow's ISO parser raises a bare Exception
+            pass  # not a date or duration: the task simply has no due date
         return None
 
     def _waits(self) -> tuple[list[Timer], list[Wait]]:

@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from ..handlers import HandlerContext, get_handler
 from . import sandbox
+from .storable import NotStorable, check_storable
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -32,7 +33,15 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def execute(self, script, context, external_context=None):
         extra = {**self.helpers, **(external_context or {})}
+        before = dict(context)
         sandbox.execute(script, context, extra=extra)
+        try:
+            check_storable(context)
+        except NotStorable as exc:
+            context.clear()  # leave the task's data as it was, so the instance can be saved
+            context.update(before)
+            raise sandbox.ScriptError(f"the script left data that cannot be saved: {exc}") \
+                from exc
         return True
 
 
@@ -72,4 +81,9 @@ class ScriptEngine(PythonScriptEngine):
         if result is not None and not isinstance(result, dict):
             raise WorkflowTaskException(
                 f"handler {name!r} returned {type(result).__name__}, not a dict", task=task)
+        try:
+            check_storable(result or {}, "result")
+        except NotStorable as exc:
+            raise WorkflowTaskException(f"handler {name!r} returned data that cannot be saved: "
+                                        f"{exc}", task=task) from exc
         return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import NoneTask
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask as StockServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions.message import (
@@ -29,6 +30,8 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.camunda.specs.business_rule_task import (
     BusinessRuleTask as StockBusinessRuleTask,
 )
+
+from .storable import NotStorable, check_storable
 
 
 def _now(my_task) -> datetime:
@@ -186,6 +189,11 @@ class BusinessRuleTask(StockBusinessRuleTask):
             outputs, rules = self.dmnEngine.evaluate_table(my_task)
             my_task.data[self.result_variable] = shape_decision_result(
                 outputs, bool(rules), self.map_result)
+        try:
+            check_storable(my_task.data)
+        except NotStorable as exc:
+            raise WorkflowTaskException(f"the decision gave data that cannot be saved: {exc}",
+                                        task=my_task) from exc
         return result
 
 
@@ -225,6 +233,11 @@ class MessageEventDefinition(StockMessageEventDefinition):
             payload = my_task.workflow.script_engine.evaluate(my_task, self.expression)
         else:
             payload = dict(my_task.data)
+        try:
+            check_storable(payload, "payload")
+        except NotStorable as exc:
+            raise WorkflowTaskException(f"message {self.name!r} cannot carry its payload: {exc}",
+                                        task=my_task) from exc
         correlations = self.get_correlations(my_task, payload if isinstance(payload, dict) else {})
         my_task.workflow.correlations.update(correlations)
         event = BpmnEvent(self, payload=payload, correlations=correlations)

@@ -8,6 +8,7 @@ correlation values (``business_key`` or process variables) pick the instance.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 
 from sqlalchemy import select
 
@@ -18,11 +19,12 @@ from ..models.event import EventWait
 from ..models.instance import ProcessInstance
 from ..models.user import User
 from . import definitions, runs
-from .instances import start_definition
+from .instances import involved, sees_all, start_definition
 from .variables import check_variables
 
 log = logging.getLogger(__name__)
 MAX_HOPS = 10  # messages that trigger messages: stop a runaway ping-pong
+_hops: ContextVar[int] = ContextVar("message_hops", default=0)
 
 
 def _matches(instance: ProcessInstance, correlation: dict) -> bool:
@@ -34,13 +36,17 @@ def _matches(instance: ProcessInstance, correlation: dict) -> bool:
     return True
 
 
-def waiting(name: str, correlation: dict, kind: str = "message") -> list[EventWait]:
-    """Waits for this name in running instances whose values match the correlation."""
+def waiting(name: str, correlation: dict, kind: str = "message",
+            user: User | None = None) -> list[EventWait]:
+    """Waits for this name in running instances whose values match the correlation (and, with
+    a user, that the user takes part in: a message may not reach into someone else's deal)."""
     stmt = (select(EventWait, ProcessInstance)
             .join(ProcessInstance, ProcessInstance.id == EventWait.instance_id)
             .where(EventWait.kind == kind, EventWait.name == name,
                    ProcessInstance.status.in_(("running", "waiting")))
             .order_by(EventWait.instance_id))
+    if user is not None and not sees_all(user):
+        stmt = stmt.where(involved(user))
     if correlation.get("business_key") is not None:
         stmt = stmt.where(ProcessInstance.business_key == str(correlation["business_key"]))
     return [wait for wait, instance in db.session().execute(stmt)
@@ -54,9 +60,9 @@ def _starters(name: str) -> list[ProcessDefinition]:
 def deliver(name: str, *, correlation: dict | None, payload: dict | None,
             user: User | None) -> tuple[ProcessInstance, bool]:
     """(instance, started): deliver to the one waiting instance, or start a process."""
-    correlation = correlation or {}
+    correlation = check_variables(correlation, "correlation")
     values = check_variables(payload, "payload")
-    candidates = waiting(name, correlation)
+    candidates = waiting(name, correlation, user=user)
     instance_ids = sorted({row.instance_id for row in candidates})
     if len(instance_ids) > 1:
         raise Conflict(f"{len(instance_ids)} instances wait for message {name!r} with this "
@@ -92,30 +98,49 @@ def _deliver_to(instance_id: int, name: str, payload: dict) -> ProcessInstance:
     return instance
 
 
-def route_thrown(sender: ProcessInstance, thrown: list, hops: int = 0) -> None:
-    """Deliver what a process threw: messages to the instance waiting (same business key),
-    or to a process that starts on it; signals to every instance waiting for them."""
-    if hops > MAX_HOPS:
+def route_thrown(sender: ProcessInstance, thrown: list) -> None:
+    """Deliver what a process threw: a message to the one instance waiting for it with the
+    sender's business key (the same deal), or to a process that starts on it; a signal to
+    every instance waiting for it. A chain of messages that keeps triggering messages stops
+    after MAX_HOPS."""
+    hops = _hops.get()
+    if hops >= MAX_HOPS:
         log.warning("instance %s: message chain longer than %s, stopped", sender.id, MAX_HOPS)
         return
-    for event in thrown:
-        if event.kind == "signal":
-            for row in waiting(event.name, {}, kind="signal"):
-                if row.instance_id == sender.id:
-                    continue
-                instance = runs.lock(row.instance_id)
-                run = runs.restore(instance)
-                if run.broadcast_signal(event.name):
-                    runs.persist(instance, run)
+    token = _hops.set(hops + 1)
+    try:
+        for event in thrown:
+            if event.kind == "signal":
+                _broadcast(sender, event.name)
+            else:
+                _send(sender, event)
+    finally:
+        _hops.reset(token)
+
+
+def _broadcast(sender: ProcessInstance, name: str) -> None:
+    for row in waiting(name, {}, kind="signal"):
+        if row.instance_id == sender.id:
             continue
-        correlation = {"business_key": sender.business_key} if sender.business_key else {}
-        payload = event.payload if isinstance(event.payload, dict) else {"payload": event.payload}
-        targets = [r for r in waiting(event.name, correlation) if r.instance_id != sender.id]
-        if targets:
-            _deliver_to(targets[0].instance_id, event.name, payload)
-        elif _starters(event.name):
-            start_definition(_starters(event.name)[0], user=None,
-                             business_key=sender.business_key, variables=payload,
-                             message=event.name)
-        else:
-            log.info("instance %s threw message %r; nobody waits for it", sender.id, event.name)
+        instance = runs.lock(row.instance_id)
+        run = runs.restore(instance)
+        if run.broadcast_signal(name):
+            runs.persist(instance, run)
+
+
+def _send(sender: ProcessInstance, event) -> None:
+    payload = event.payload if isinstance(event.payload, dict) else {"payload": event.payload}
+    targets = []
+    if sender.business_key:  # without one, nothing says which deal the message is about
+        targets = sorted({r.instance_id for r in waiting(
+            event.name, {"business_key": sender.business_key}) if r.instance_id != sender.id})
+    if len(targets) == 1:
+        _deliver_to(targets[0], event.name, payload)
+    elif len(targets) > 1:
+        log.warning("instance %s threw message %r; instances %s all wait for it with business "
+                    "key %r: not delivered", sender.id, event.name, targets, sender.business_key)
+    elif _starters(event.name):
+        start_definition(_starters(event.name)[0], user=None, business_key=sender.business_key,
+                         variables=payload, message=event.name)
+    else:
+        log.info("instance %s threw message %r; nobody waits for it", sender.id, event.name)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
+from .. import engine
 from ..errors import Invalid
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-MAX_DEPTH = 20
 
 
 def check_variables(variables, field: str = "variables") -> dict:
@@ -27,19 +27,8 @@ def check_variables(variables, field: str = "variables") -> dict:
             errors[str(key)] = ["a variable name is letters, digits and _, starting with a letter"]
     if errors:
         raise Invalid(f"bad {field} names", fields={field: errors})
-    _check_nested(variables, field, 0)
+    try:
+        engine.check_storable(variables, field)
+    except engine.NotStorable as exc:
+        raise Invalid(f"{field}: {exc}", fields={field: [str(exc)]}) from exc
     return dict(variables)
-
-
-def _check_nested(value, path: str, depth: int) -> None:
-    if depth > MAX_DEPTH:
-        raise Invalid(f"{path} is nested too deeply", fields={path: ["nested too deeply"]})
-    if isinstance(value, dict):
-        if "typename" in value:
-            raise Invalid(f"{path}: the key 'typename' is reserved",
-                          fields={path: {"typename": ["a reserved key"]}})
-        for key, item in value.items():
-            _check_nested(item, f"{path}.{key}", depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_nested(item, f"{path}[{index}]", depth + 1)

@@ -132,3 +132,18 @@ def test_only_managers_and_admins_cancel(api, approval):
     assert api.as_("admin").post(
         f"/api/process-instances/{instance['id']}/cancel").status_code == 200
     assert api.as_("mia").post("/api/process-instances/999/cancel").status_code == 404
+
+
+def test_values_that_cannot_be_stored_are_422_not_500(api, approval):
+    alice = api.as_("alice")
+    nan = alice.post("/api/process-instances", data='{"process_key": "approval", '
+                     '"variables": {"amount": NaN}}', content_type="application/json")
+    assert nan.status_code in (400, 422)
+    nul = alice.post("/api/process-instances",
+                     json={"process_key": "approval", "business_key": "a\u0000b"})
+    assert nul.status_code == 422 and "business_key" in nul.json["fields"]
+    assert api.as_("mia").get("/api/process-instances?business_key=a%00b").status_code == 422
+    nul_value = alice.post("/api/process-instances",
+                           json={"process_key": "approval", "variables": {"note": "a\u0000"}})
+    assert nul_value.status_code == 422
+    assert api.as_("mia").get("/api/process-instances").json["total"] == 0

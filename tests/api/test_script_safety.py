@@ -55,3 +55,15 @@ def test_safe_scripts_compute_with_dates_and_decimals(api):
     assert instance["status"] == "completed"
     assert instance["variables"]["total"] == "59.70"
     assert instance["variables"]["label"] == "59.70 CNY"
+
+
+def test_a_script_leaving_unsavable_data_fails_its_step_and_the_instance_stays_usable(api):
+    for script, what in (("keys = {'a': 1}.keys()", "dict_keys"), ("r = range(3)", "range"),
+                         ("x = {'typename': 'set'}", "typename"), ("n = float('nan')", "nan")):
+        deploy_script(api, script)
+        instance = api.as_("alice").start("scripted")
+        assert instance["status"] == "error", script
+        assert "cannot be saved" in instance["error"]["message"] and what in instance[
+            "error"]["message"], instance["error"]
+        cancelled = api.as_("mia").post(f"/api/process-instances/{instance['id']}/cancel")
+        assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"

@@ -162,3 +162,36 @@ def test_a_task_without_a_form_still_refuses_bad_variable_names(api, review_task
                                      json={"data": {"typename": "x", "ok": 1}})
     assert response.status_code == 422
     assert "typename" in response.json["fields"]["data"]
+
+
+ASSIGNED = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:process id="follow_up" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="call" name="Call back" camunda:assignee="${owner}"
+        camunda:candidateGroups="sales" camunda:dueDate="${follow_up}">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call" />
+    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_assignee_and_due_date_come_from_process_variables(api):
+    api.deploy_text({"follow_up.bpmn": ASSIGNED})
+    instance = api.as_("alice").start("follow_up", variables={
+        "owner": "bob", "follow_up": "2030-01-02T09:00:00+08:00"})
+    [task] = instance["active_tasks"]
+    assert task["assignee"] == "bob"
+    assert task["due_at"].startswith("2030-01-02T01:00:00")
+
+
+def test_an_unknown_owner_or_a_bad_due_date_leaves_the_task_to_its_group(api):
+    api.deploy_text({"follow_up.bpmn": ASSIGNED})
+    instance = api.as_("alice").start("follow_up", variables={"follow_up": "next week"})
+    [task] = instance["active_tasks"]
+    assert task["assignee"] is None and task["due_at"] is None
+    assert api.as_("bob").post(f"/api/tasks/{task['id']}/claim").status_code == 200

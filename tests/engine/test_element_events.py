@@ -264,6 +264,48 @@ def test_send_task_and_message_throw_reach_the_instance_with_the_same_business_k
     assert mia.instance(other["id"])["status"] == "waiting"
 
 
+def test_a_thrown_message_without_a_business_key_reaches_no_other_deal(api, mia):
+    api.deploy("bpmn/elements/send_task.bpmn", "bpmn/elements/quote_receiver.bpmn")
+    customer = mia.start("el_quote_receiver", business_key="acme")
+    sender = mia.start("el_quote_sender")
+    sender = finish(mia, sender, "prepare_quote", {"total": 9900})
+    assert sender["status"] == "completed"
+    customer = mia.instance(customer["id"])
+    assert customer["status"] == "waiting" and "total" not in customer["variables"]
+
+
+def test_two_deals_with_the_same_business_key_get_no_message_rather_than_a_guess(api, mia):
+    api.deploy("bpmn/elements/send_task.bpmn", "bpmn/elements/quote_receiver.bpmn")
+    first = mia.start("el_quote_receiver", business_key="acme")
+    second = mia.start("el_quote_receiver", business_key="acme")
+    finish(mia, mia.start("el_quote_sender", business_key="acme"), "prepare_quote",
+           {"total": 1})
+    assert mia.instance(first["id"])["status"] == "waiting"
+    assert mia.instance(second["id"])["status"] == "waiting"
+
+
+def test_request_and_reply_between_two_processes(api, mia):
+    api.deploy("bpmn/elements/ping.bpmn", "bpmn/elements/pong.bpmn")
+    ping = mia.start("el_ping", business_key="deal-1", variables={"forever": False})
+    ping = finish(mia, ping, "kick_off")
+    assert ping["status"] == "completed"
+    pongs = mia.get("/api/process-instances?process_key=el_pong").json["items"]
+    assert [p["status"] for p in pongs] == ["completed"]
+
+
+def test_messages_that_keep_triggering_messages_stop_after_a_bounded_chain(api, mia):
+    from app.services.messages import MAX_HOPS
+
+    api.deploy("bpmn/elements/ping.bpmn", "bpmn/elements/pong.bpmn")
+    ping = mia.start("el_ping", business_key="deal-1", variables={"forever": True})
+    response = mia.post(f"/api/tasks/{task_of(ping, 'kick_off')['id']}/complete",
+                        json={"data": {}})
+    assert response.status_code == 200
+    pongs = mia.get("/api/process-instances?process_key=el_pong").json["total"]
+    assert 0 < pongs <= MAX_HOPS
+    assert mia.instance(ping["id"])["status"] == "waiting"
+
+
 def test_message_start_event_starts_a_new_instance(api, mia):
     api.deploy("bpmn/elements/message_start.bpmn")
     body = send(api, "web_enquiry", "lead-5", {"email": "ada@example.com"}, expect=201)

@@ -1,0 +1,72 @@
+"""The scheduler tick: due timers fire once; a timer that cannot fire does not block others."""
+
+from sqlalchemy import select
+
+from app.models.event import Timer
+from app.services import runs
+
+WAIT = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+    targetNamespace="t">
+  <bpmn:process id="wait_a_day" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:intermediateCatchEvent id="a_day">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="t"><bpmn:timeDuration>P1D</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a_day" />
+    <bpmn:sequenceFlow id="f2" sourceRef="a_day" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_timer_fires_once_when_due(api, app):
+    api.deploy_text({"wait.bpmn": WAIT})
+    instance = api.as_("alice").start("wait_a_day")
+    assert instance["status"] == "waiting"
+    assert api.tick(app) == 0
+    api.advance_clock("PT25H")
+    assert api.tick(app) == 1
+    assert api.tick(app) == 0
+    assert api.as_("mia").instance(instance["id"])["status"] == "completed"
+
+
+def test_a_timer_that_cannot_fire_backs_off_and_the_others_still_fire(api, app, monkeypatch):
+    api.deploy_text({"wait.bpmn": WAIT})
+    broken = api.as_("alice").start("wait_a_day")["id"]
+    healthy = api.as_("alice").start("wait_a_day")["id"]
+    restore = runs.restore
+
+    def failing_restore(instance):
+        if instance.id == broken:
+            raise OSError("disk on fire")
+        return restore(instance)
+
+    monkeypatch.setattr(runs, "restore", failing_restore)
+    api.advance_clock("PT25H")
+    assert api.tick(app) == 1
+    assert api.as_("mia").instance(healthy)["status"] == "completed"
+    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
+        timer = session.scalar(select(Timer).where(Timer.instance_id == broken))
+        assert timer.attempts == 1
+        assert "disk on fire" in timer.last_error
+        first_retry = timer.due_at
+    assert api.tick(app) == 0  # not again at once
+    monkeypatch.setattr(runs, "restore", restore)
+    api.advance_clock("PT2M")
+    assert api.tick(app) == 1
+    assert api.as_("mia").instance(broken)["status"] == "completed"
+    assert first_retry is not None
+
+
+def test_an_instance_in_error_keeps_its_timers_until_it_is_retried(api, app):
+    api.deploy_text({"wait.bpmn": WAIT})
+    instance = api.as_("alice").start("wait_a_day")
+    with app.app_context(), app.extensions["crm_db"].unit_of_work():
+        runs.lock(instance["id"]).status = "error"
+    api.advance_clock("PT25H")
+    assert api.tick(app) == 0
+    assert api.as_("mia").instance(instance["id"])["timers"] != []
