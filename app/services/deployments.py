@@ -94,9 +94,9 @@ def read_files(files: list[tuple[str, bytes]]) -> tuple[dict, dict, set, list]:
     for name, content in files:
         kind = kind_of(name)
         if not name or "\x00" in name or len(name) > 255:
-            problems.append(engine.Problem(name.replace("\x00", ""), None, "a file needs a "
-                                           "name of up to 255 characters (.bpmn, .dmn or "
-                                           ".json) that tells what it is"))
+            problems.append(engine.Problem(name.replace("\x00", ""), None, "a file without a "
+                                           "name (or with a name over 255 characters): its "
+                                           "name (.bpmn, .dmn or .json) tells what it is"))
         elif kind is None:
             problems.append(engine.Problem(name, None, "unknown file type: expected .bpmn, "
                                            ".bpmn20.xml, .dmn or .json (a form)"))

@@ -161,7 +161,7 @@ def test_a_task_without_a_form_still_refuses_bad_variable_names(api, review_task
     response = api.as_("alice").post(f"/api/tasks/{revise['id']}/complete",
                                      json={"data": {"typename": "x", "ok": 1}})
     assert response.status_code == 422
-    assert "typename" in response.json["fields"]["data"]
+    assert "typename" in response.json["fields"]["data"][0]
 
 
 ASSIGNED = """<?xml version="1.0" encoding="UTF-8"?>
