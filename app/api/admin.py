@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import current_app
 from flask_smorest import Blueprint
 
@@ -14,14 +16,25 @@ from .schemas import ClockRequest, ClockResponse, HealthSchema
 blp = Blueprint("admin", __name__, description="Administration and health")
 
 
+def test_clock_only(view):
+    """Without CRM_TEST_CLOCK=1 the endpoint does not exist, for anybody."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_app.config["TEST_CLOCK"]:
+            raise NotFound("not found")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blp.post("/api/admin/clock")
+@test_clock_only
 @login_required("admin")
 @blp.arguments(ClockRequest)
 @blp.response(200, ClockResponse)
 def move_clock(body):
     """Move the test clock (only when the service runs with CRM_TEST_CLOCK=1)."""
-    if not current_app.config["TEST_CLOCK"]:
-        raise NotFound("not found")
     if ("advance" in body) == ("set" in body):
         raise BadRequest("send either 'advance' (an ISO 8601 duration) or 'set' (a time)",
                          fields={"advance": ["one of advance / set"]})

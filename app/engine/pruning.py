@@ -7,12 +7,14 @@ engine only needs the recent past: a finished, single-track stretch of the tree 
 frontier is cut out, keeping the root, the start task and the last ``KEEP`` tasks of the track.
 
 Only a single track is cut: the walk stops at the first task with two live branches (a parallel
-split still waiting for its join, an event subprocess still armed), so joins and boundary
-events, which look at their own recent ancestors, see the tree they expect.
+split still waiting for its join), so joins and boundary events, which look at their own recent
+ancestors, see the tree they expect. An armed event subprocess hanging under the start task is
+not a branch of the track: it stays where it is.
 """
 
 from __future__ import annotations
 
+from SpiffWorkflow.bpmn.specs.defaults import EventSubprocess
 from SpiffWorkflow.util.task import TaskState
 
 KEEP = 25  # tasks kept above the live frontier
@@ -49,7 +51,8 @@ def _finished_track(tree, live: set) -> list:
         track.append(node)
         if node.state != TaskState.COMPLETED:
             break
-        ahead = [child for child in node.children if child.id in live]
+        ahead = [child for child in node.children if child.id in live
+                 and not isinstance(child.task_spec, EventSubprocess)]  # armed, stays put
         if len(ahead) != 1:
             break
         node = ahead[0]
@@ -63,18 +66,21 @@ def _prune_tree(top, tree) -> int:
         return 0
     start, resume = track[1], track[-KEEP]
     doomed = []
-    for task in track[2:-KEEP]:
+    for position, task in enumerate(track[2:-KEEP], start=2):
         doomed.append(task)
         for child in task.children:
-            if child.id not in live and child is not resume:
-                doomed.extend(_subtree(child))
+            if child is track[position + 1]:
+                continue
+            if child.id in live:
+                return 0  # something still runs beside the track here: leave the tree alone
+            doomed.extend(_subtree(child))
     for task in doomed:
         if task.id in top.subprocesses:
             top.delete_subprocess(task)
     for task in doomed:
         tree.tasks.pop(task.id, None)
     resume._parent = start.id
-    start._children = [resume.id]
+    start._children = [resume.id if child == track[2].id else child for child in start._children]
     if tree.last_task is not None and tree.last_task.id not in tree.tasks:
         tree.last_task = resume
     return len(doomed)

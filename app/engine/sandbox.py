@@ -14,6 +14,7 @@ import ast
 import dis
 import functools
 import importlib
+import math
 import sys
 import time
 import types
@@ -160,11 +161,72 @@ def check(source: str, mode: str) -> types.CodeType:
         if found:
             line, _, message = min(found, key=lambda item: item[:2])
             raise ScriptRejected(message, line)
+        tree = ast.fix_missing_locations(_SizeGuard().visit(tree))
         return compile(tree, FILENAME, mode, dont_inherit=True)
     except SyntaxError as exc:
         raise ScriptRejected(f"syntax error: {exc.msg}", exc.lineno) from None
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         raise ScriptRejected(f"script cannot be compiled: {exc.__class__.__name__}") from None
+
+
+MAX_RESULT_DIGITS = 10_000  # ** and << beyond this would run for seconds inside C code
+MAX_RESULT_ITEMS = 1_000_000  # "x" * n and [..] * n: memory, also inside C code
+
+
+def _guarded_pow(base, exponent, *modulo):
+    if modulo:
+        return pow(base, exponent, *modulo)
+    whole = isinstance(base, int) and isinstance(exponent, int)
+    if whole and exponent > 0 and abs(base) > 1 and \
+            exponent * math.log10(abs(base)) > MAX_RESULT_DIGITS:
+        raise ScriptError(f"{base} ** {exponent} is too large (over {MAX_RESULT_DIGITS} digits)")
+    return base ** exponent
+
+
+def _guarded_mul(left, right):
+    for sequence, times in ((left, right), (right, left)):
+        if isinstance(sequence, str | bytes | list | tuple) and isinstance(times, int) and \
+                len(sequence) * times > MAX_RESULT_ITEMS:
+            raise ScriptError(f"repeating a sequence {times} times is too large (over "
+                              f"{MAX_RESULT_ITEMS} items)")
+    return left * right
+
+
+def _guarded_lshift(left, right):
+    if isinstance(left, int) and isinstance(right, int) and right > MAX_RESULT_DIGITS * 3.33:
+        raise ScriptError(f"{left} << {right} is too large")
+    return left << right
+
+
+_GUARDS = {ast.Pow: "__crm_pow", ast.Mult: "__crm_mul", ast.LShift: "__crm_lshift"}
+_GUARD_FUNCTIONS = {"__crm_pow": _guarded_pow, "__crm_mul": _guarded_mul,
+                    "__crm_lshift": _guarded_lshift}
+
+
+class _SizeGuard(ast.NodeTransformer):
+    """Route **, * and << through size checks: one such C-level operation (10 ** 10 ** 8)
+    runs for minutes between two trace events, where the step budget cannot stop it.
+
+    The guard names start with '_', which diagram code may not use, so only we can call them.
+    """
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        guard = _GUARDS.get(type(node.op))
+        if guard is None:
+            return node
+        return ast.copy_location(ast.Call(ast.Name(guard, ast.Load()), [node.left, node.right],
+                                          []), node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        guard = _GUARDS.get(type(node.op))
+        if guard is None or not isinstance(node.target, ast.Name):
+            return node
+        value = ast.Call(ast.Name(guard, ast.Load()),
+                         [ast.Name(node.target.id, ast.Load()), node.value], [])
+        return ast.copy_location(ast.Assign([ast.Name(node.target.id, ast.Store())], value),
+                                 node)
 
 
 def _script_line(tb: types.TracebackType | None) -> int | None:
@@ -230,7 +292,8 @@ def _scope(names: dict, extra: dict | None) -> dict:
     """Globals for one run: a copy of the data, with SAFE_BUILTINS and `extra` as builtins,
     so a data key of the same name (``type`` is a plausible task field) shadows them."""
     scope = dict(names)
-    scope["__builtins__"] = {**SAFE_BUILTINS, **(extra or {}), "__import__": _internal_import}
+    scope["__builtins__"] = {**SAFE_BUILTINS, **(extra or {}), **_GUARD_FUNCTIONS,
+                             "__import__": _internal_import}
     return scope
 
 

@@ -33,6 +33,7 @@ def test_without_the_test_clock_setting_the_endpoint_is_404(app, api):
     app.config["TEST_CLOCK"] = False
     response = api.as_("admin").post("/api/admin/clock", json={"advance": "PT1H"})
     assert response.status_code == 404
+    assert api.client.post("/api/admin/clock", json={}).status_code == 404  # not even 401
 
 
 def test_healthz_needs_no_token_and_reports_database_and_scheduler(app, client):

@@ -115,3 +115,29 @@ def test_an_inclusive_join_in_a_loop_waits_only_for_the_branches_taken(api, mia)
     assert open_tasks(instance) == ["a"]  # round two: legal only
     instance = finish(mia, instance, "a", {"done": True})
     assert instance["status"] == "completed"
+
+
+def state_size(app, instance_id: int) -> int:
+    from app.models.instance import ProcessInstance
+
+    with app.app_context(), app.extensions["crm_db"].unit_of_work(write=False) as session:
+        return len(session.get(ProcessInstance, instance_id).state)
+
+
+def test_a_long_loop_beside_an_armed_event_subprocess_stays_small_and_armed(api, app, mia):
+    from app.services import tasks, users
+
+    api.deploy("bpmn/elements/nurture_loop_with_deadline.bpmn")
+    instance = mia.start("el_nurture_deadline", variables={"bought": False})
+    database = app.extensions["crm_db"]
+    for turn in range(1, 301):
+        with app.app_context(), database.unit_of_work():
+            mia_user = users.find("mia")
+            [found] = tasks.search(mia_user, instance_id=instance["id"]).items
+            tasks.complete(found.id, mia_user, {"bought": False})
+        if turn == 30:
+            early = state_size(app, instance["id"])
+    assert state_size(app, instance["id"]) < 3 * early  # history is pruned, not piling up
+    api.advance_clock("P31D")
+    assert api.tick(app) == 1
+    assert open_tasks(mia.instance(instance["id"])) == ["nurture", "review"]

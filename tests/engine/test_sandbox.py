@@ -293,3 +293,20 @@ def test_compiled_code_is_cached():
     assert check("a + 1", "exec") is not check("a + 1", "eval")
     with pytest.raises(ValueError):
         check("a", "single")
+
+
+@pytest.mark.parametrize("expression", ["10 ** 10 ** 7", "'x' * 10 ** 9", "[0] * 10 ** 8",
+                                        "1 << 10 ** 6"])
+def test_one_huge_c_level_operation_is_refused_before_it_runs(expression):
+    started = time.monotonic()
+    with pytest.raises(ScriptError, match="too large"):
+        evaluate(expression, {})
+    assert time.monotonic() - started < 1.0
+
+
+def test_augmented_assignment_is_guarded_too():
+    names = {"text": "ab"}
+    with pytest.raises(ScriptError, match="too large"):
+        execute("text *= 10 ** 9", names)
+    execute("n = 3\nn **= 2\nrow = [0] * 4\nlabel = 'ab' * 2", names)
+    assert (names["n"], names["row"], names["label"]) == (9, [0, 0, 0, 0], "abab")
