@@ -31,6 +31,9 @@ def from_environment() -> dict:
         "TEST_CLOCK": _flag("CRM_TEST_CLOCK", False),
         "TOKEN_TTL_HOURS": int(os.environ.get("CRM_TOKEN_TTL_HOURS", "12")),
         "SCHEDULER_INTERVAL_SECONDS": float(os.environ.get("CRM_SCHEDULER_INTERVAL", "5")),
+        # how long a scheduler may hold a claimed timer before another one takes it over
+        "SCHEDULER_LEASE_SECONDS": float(os.environ.get("CRM_SCHEDULER_LEASE", "60")),
+        "TIMER_MAX_ATTEMPTS": int(os.environ.get("CRM_TIMER_MAX_ATTEMPTS", "3")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("CRM_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "SQL_ECHO": _flag("CRM_SQL_ECHO", False),
         # werkzeug's method string; tests use a cheap one (hashing dominates their set-up)
