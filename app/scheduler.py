@@ -1,7 +1,8 @@
 """The timer tick: APScheduler calls it every few seconds, in-process or as `crm scheduler`.
 
-Each tick is a series of small units of work: the heartbeat, the list of due timers, then
-one unit of work per timer, so one failing instance never holds up the others.
+Each tick is a series of small units of work: the heartbeat, claiming the due timers, then
+one unit of work per timer (and the same for periodic processes), so one failing instance
+never holds up the others. Any number of schedulers may tick against one database.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from .services import timers
+from .services import schedules, timers
 
 log = logging.getLogger(__name__)
 
@@ -24,24 +25,35 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def tick(app: Flask) -> int:
-    """Fire every due timer; returns how many fired."""
+def tick(app: Flask, worker: str | None = None) -> int:
+    """Fire due timers, start due periodic processes; returns how many did something."""
+    worker = worker or worker_name()
     db = app.extensions["crm_db"]
-    fired = 0
+    done = 0
     with app.app_context():
         with db.unit_of_work():
-            timers.heartbeat(worker_name())
-        with db.unit_of_work(write=False):
-            due = timers.due_timer_ids()
-        for timer_id in due:
-            try:
-                with db.unit_of_work():
-                    fired += timers.fire(timer_id)
-            except Exception as exc:
-                log.exception("timer %s failed to fire", timer_id)
-                with db.unit_of_work():
-                    timers.record_failure(timer_id, f"{exc.__class__.__name__}: {exc}")
-    return fired
+            timers.heartbeat(worker)
+        with db.unit_of_work():
+            claimed = timers.claim_due(worker)
+        for timer_id in claimed:
+            done += _guarded(db, timers.fire, timers.record_failure, timer_id, worker)
+        with db.unit_of_work():
+            claimed = schedules.claim_due(worker)
+        for schedule_id in claimed:
+            done += _guarded(db, schedules.fire, schedules.record_failure, schedule_id, worker)
+    return done
+
+
+def _guarded(db, fire, record_failure, item_id: int, worker: str) -> bool:
+    """One unit of work per item: a failure is recorded on the item, and the tick goes on."""
+    try:
+        with db.unit_of_work():
+            return bool(fire(item_id, worker))
+    except Exception as exc:
+        log.exception("%s %s failed", fire.__module__, item_id)
+        with db.unit_of_work():
+            record_failure(item_id, f"{exc.__class__.__name__}: {exc}")
+        return False
 
 
 def _add_job(scheduler, app: Flask) -> None:

@@ -53,9 +53,19 @@ def init_api(app) -> Api:
         },
     )
     api = CrmApi(app)
-    from . import admin, auth_routes, decisions, deployments, instances, messages, tasks
+    from . import (
+        admin,
+        auth_routes,
+        decisions,
+        deployments,
+        incidents,
+        instances,
+        messages,
+        tasks,
+    )
 
-    for module in (auth_routes, deployments, instances, tasks, messages, decisions, admin):
+    for module in (auth_routes, deployments, instances, incidents, tasks, messages, decisions,
+                   admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(_swagger_assets())
     return api

@@ -193,6 +193,16 @@ class InstanceDetailSchema(InstanceWithTasksSchema):
     path = fields.List(fields.Nested(PathStepSchema))
 
 
+class IncidentSchema(Schema):
+    instance_id = fields.Integer()
+    process_key = fields.String()
+    version = fields.Integer()
+    business_key = fields.String(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    since = fields.DateTime()
+
+
 # -- tasks -----------------------------------------------------------------------------------
 
 class TaskArgs(PageArgs):

@@ -50,6 +50,8 @@ class ProcessInfo:
     decisions: set[str] = field(default_factory=set)
     forms: set[str] = field(default_factory=set)
     start_messages: set[str] = field(default_factory=set)
+    # timer start events of the process: (element id, timeDate|timeDuration|timeCycle, value)
+    start_timers: list[tuple[str, str, str]] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
 

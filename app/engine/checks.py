@@ -18,6 +18,7 @@ from .decision_engine import SUPPORTED_HIT_POLICIES
 from .parsing import (
     CAMUNDA,
     handler_name,
+    is_scheduled_start,
     lane_group,
     normalize_timer_expression,
     translate_dmn_cells,
@@ -52,8 +53,6 @@ UNSUPPORTED_EVENT_DEFINITIONS = {
 }
 # Start events of a top-level process that nothing would trigger (event subprocesses are fine).
 UNTRIGGERED_STARTS = {
-    "timerEventDefinition": "a timer start event on a process would never fire: start the "
-                            "process through the API or a message",
     "signalEventDefinition": "a signal start event on a process would never fire: start the "
                              "process through the API or a message",
 }
@@ -270,18 +269,29 @@ def check_moment(value: str) -> None:
     as_utc(moment)
 
 
-def check_timer(file, node, analysis: Analysis) -> None:
-    event = node.getparent()
+def timer_expression(node) -> tuple[str | None, str | None]:
+    """(timeDate|timeDuration|timeCycle, the Python expression) of a timerEventDefinition."""
     for child in node:
         kind = local(child.tag)
-        if kind not in ("timeDate", "timeDuration", "timeCycle"):
-            continue
-        raw = unwrap_expression(child.text or "")
-        if not raw:
+        if kind in ("timeDate", "timeDuration", "timeCycle"):
+            raw = unwrap_expression(child.text or "")
+            return kind, normalize_timer_expression(raw) if raw else None
+    return None, None
+
+
+def check_timer(file, node, analysis: Analysis) -> None:
+    event = node.getparent()
+    kind, expression = timer_expression(node)
+    if kind is not None:
+        if expression is None:
             analysis.problem(file, event, f"the timer's {kind} is empty")
             return
-        expression = normalize_timer_expression(raw)
         value = literal_string(expression)
+        if value is None and is_scheduled_start(event):
+            analysis.problem(file, event, f"the process's timer start event needs a fixed "
+                             f"{kind[4:].lower()}, not an expression: it is due before any "
+                             "process data exists")
+            return
         if value is None:
             check_expression(file, event, expression, f"timer {kind}", analysis)
             return
@@ -298,6 +308,18 @@ def check_timer(file, node, analysis: Analysis) -> None:
                              f"{exc}")
         return
     analysis.problem(file, event, "a timer needs a timeDate, timeDuration or timeCycle")
+
+
+def scheduled_starts(process) -> list[tuple[str, str, str]]:
+    """(element id, kind, literal value) of the process's own timer start events."""
+    found = []
+    for start in process.findall(f"{B}startEvent"):
+        for node in start.findall(f"{B}timerEventDefinition"):
+            kind, expression = timer_expression(node)
+            value = literal_string(expression) if expression else None
+            if kind and value:
+                found.append((start.get("id"), kind, value))
+    return found
 
 
 def check_references(analysis: Analysis) -> None:

@@ -21,7 +21,13 @@ from .analysis import (
     local,
     read_xml,
 )
-from .checks import SUPPORTED_FLOW_NODES, check_dmn, check_process, check_references
+from .checks import (
+    SUPPORTED_FLOW_NODES,
+    check_dmn,
+    check_process,
+    check_references,
+    scheduled_starts,
+)
 from .parsing import CAMUNDA, BpmnParser
 
 __all__ = ["Analysis", "DecisionInfo", "Problem", "ProcessInfo", "SourceFile", "analyse",
@@ -84,6 +90,7 @@ def describe_process(file: str, process, analysis: Analysis) -> ProcessInfo:
         for med in start.iter(f"{B}messageEventDefinition"):
             if messages.get(med.get("messageRef")):
                 info.start_messages.add(messages[med.get("messageRef")])
+    info.start_timers = scheduled_starts(process)
     return info
 
 

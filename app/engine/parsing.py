@@ -30,7 +30,7 @@ from SpiffWorkflow.bpmn.parser.task_parsers import (
     SubprocessParser,
     SubWorkflowParser,
 )
-from SpiffWorkflow.bpmn.parser.util import first
+from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS, first
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
@@ -41,6 +41,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     ReceiveTask,
     SendTask,
 )
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import (
     CAMUNDA_MODEL_NS,
@@ -150,9 +151,23 @@ class EventDefinitionParserMixin:
             "a timer needs a timeDate, timeDuration or timeCycle expression")
 
 
+def is_scheduled_start(node) -> bool:
+    """A timer start event of a process itself (not of an event subprocess): the service's
+    scheduler starts a new instance when it is due (``services/schedules.py``)."""
+    parent = node.getparent()
+    return (etree.QName(node.tag).localname == "startEvent" and parent is not None
+            and etree.QName(parent.tag).localname == "process"
+            and first(node.xpath("bpmn:timerEventDefinition",
+                                 namespaces={"bpmn": BPMN_MODEL_NS})) is not None)
+
+
 class OurStartEventParser(EventDefinitionParserMixin, StartEventParser):
     def create_task(self):
-        task = super().create_task()
+        if is_scheduled_start(self.node):
+            task = self._create_task(NoneEventDefinition(description="Default"))
+            self.spec.start.connect(task)  # the instance exists because its time has come
+        else:
+            task = super().create_task()
         task.interrupting = self.node.get("isInterrupting", "true").lower() == "true"
         return task
 

@@ -25,6 +25,7 @@ class Timer(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+    retry_at: Mapped[datetime | None]  # after a failed try: not before this
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 

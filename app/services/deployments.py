@@ -27,7 +27,7 @@ from ..models.definition import (
     StoredFile,
 )
 from ..models.user import ROLES, User
-from . import clock, definitions
+from . import clock, definitions, schedules
 from .forms import FormDefinitionError, parse_form
 
 KINDS = {".bpmn": "bpmn", ".dmn": "dmn", ".json": "form"}
@@ -308,8 +308,11 @@ def store(bundle: Bundle, analysis: engine.Analysis, affected: set[str], new_for
         }
         bundle_hash = sha256(json.dumps({"own": hashes[info.file], **content},
                                         sort_keys=True).encode())
-        result["processes"].append(_new_process_version(key, info, hashes[info.file], content,
-                                                        bundle_hash, deployment, now))
+        version = _new_process_version(key, info, hashes[info.file], content, bundle_hash,
+                                       deployment, now)
+        if version["status"] == "created":
+            schedules.sync(key, info.start_timers)  # timer start events of the new version
+        result["processes"].append(version)
         result["warnings"] += [w.as_dict() for w in info.warnings]
     if deployment.row is not None:
         deployment.row.files = [{"name": n, "hash": h, "kind": kind_of(n)}

@@ -170,3 +170,13 @@ def open_tasks(instance_ids: list[int]) -> dict[int, list[HumanTask]]:
     for row in rows:
         found.setdefault(row.instance_id, []).append(row)
     return found
+
+
+def incidents(*, page: int = 1, per_page: int = 50) -> Page:
+    """Instances in error, the most recent failure first (what needs someone's attention)."""
+    stmt = select(ProcessInstance).where(ProcessInstance.status == "error")
+    session = db.session()
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(stmt.order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id)
+                           .offset((page - 1) * per_page).limit(per_page))
+    return Page(list(rows), total, page, per_page)

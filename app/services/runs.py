@@ -106,10 +106,12 @@ def _sync_timers(instance: ProcessInstance, snap: engine.Snapshot, now) -> None:
         if row is None:
             session.add(Timer(instance_id=instance.id, task_id=task_id,
                               element_id=timer.element_id, due_at=timer.due_at, created_at=now))
-        elif row.due_at != timer.due_at:
-            row.due_at = timer.due_at  # the next turn of a cycle
-            row.attempts = 0
-            row.last_error = None
+            continue
+        # persisting happens under the instance lock: no fire is under way, so no claim holds
+        row.claimed_by = row.claimed_until = None
+        if row.due_at != timer.due_at:  # the next turn of a cycle: a fresh start
+            row.due_at = timer.due_at
+            row.attempts, row.last_error, row.retry_at = 0, None, None
 
 
 def _sync_waits(instance: ProcessInstance, snap: engine.Snapshot, now) -> None:
