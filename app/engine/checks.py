@@ -8,6 +8,7 @@ the sandbox refuses, timers that would fail at run time, DMN cells that would ne
 from __future__ import annotations
 
 import ast
+import re
 from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -57,6 +58,7 @@ UNTRIGGERED_STARTS = {
                              "process through the API or a message",
 }
 IGNORED_CAMUNDA_MAPPINGS = ("in", "out", "inputOutput")
+CRON = re.compile(r"([0-9*?/,LW#A-Z-]+\s+){4,6}[0-9*?/,LW#A-Z-]+", re.I)
 
 
 def check_dmn(file: str, root, analysis: Analysis, cells: bool = True) -> None:
@@ -287,6 +289,11 @@ def check_timer(file, node, analysis: Analysis) -> None:
             analysis.problem(file, event, f"the timer's {kind} is empty")
             return
         value = literal_string(expression)
+        if kind == "timeCycle" and CRON.fullmatch(expression):
+            analysis.problem(file, event, f"timer timeCycle {expression!r} looks like cron, "
+                             "which the engine does not read: write an ISO 8601 cycle such as "
+                             "R/2026-12-01T09:00:00+08:00/P1D (every day at nine)")
+            return
         if value is None and is_scheduled_start(event):
             analysis.problem(file, event, f"the process's timer start event needs a fixed "
                              f"{kind[4:].lower()}, not an expression: it is due before any "

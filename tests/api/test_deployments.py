@@ -471,7 +471,7 @@ def test_a_form_deployed_before_satisfies_a_user_task(api):
     ("timeDuration", "P3X", "not a valid ISO 8601 duration"),
     ("timeDuration", "in three days", "timer timeDuration"),
     ("timeDate", "2026-12-01T09:00", "explicit offset"),
-    ("timeCycle", "0 0 9 * * ?", "timer timeCycle"),
+    ("timeCycle", "0 0 9 * * ?", "looks like cron"),
     ("timeDuration", "", "is empty"),
 ])
 def test_a_timer_expression_that_would_fail_at_run_time_is_rejected(reject, kind, value,
