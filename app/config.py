@@ -38,4 +38,36 @@ def from_environment() -> dict:
         "SQL_ECHO": _flag("CRM_SQL_ECHO", False),
         # werkzeug's method string; tests use a cheap one (hashing dominates their set-up)
         "PASSWORD_HASH_METHOD": os.environ.get("CRM_PASSWORD_HASH_METHOD", "scrypt"),
+        **notification_settings(),
+    }
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def notification_settings() -> dict:
+    """Channels are off until configured: no SMTP_HOST, no email; no SMS_PROVIDER, no SMS."""
+    return {
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_TLS": os.environ.get("SMTP_TLS", "starttls").strip().lower(),  # starttls|ssl|none
+        "SMTP_FROM": os.environ.get("SMTP_FROM", ""),
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "").strip().lower(),  # local | http
+        "SMS_HTTP_URL": os.environ.get("SMS_HTTP_URL", ""),
+        "SMS_HTTP_TEMPLATE": os.environ.get("SMS_HTTP_TEMPLATE",
+                                            '{"phone": "{phone}", "text": "{text}"}'),
+        "SMS_HTTP_HEADERS": os.environ.get("SMS_HTTP_HEADERS", ""),  # a JSON object
+        "WEBHOOK_URLS": _list("WEBHOOK_URLS"),
+        "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET", ""),
+        # automatic task notices (task_assigned, ...) that also go to the webhooks
+        "WEBHOOK_EVENTS": _list("CRM_WEBHOOK_EVENTS"),
+        # the language of webhook messages and of mail to bare addresses; users have their own
+        "NOTIFY_LANGUAGE": os.environ.get("CRM_NOTIFY_LANGUAGE", "en"),
+        "NOTIFY_TIMEZONE": os.environ.get("CRM_NOTIFY_TIMEZONE", "UTC"),  # times in messages
+        "NOTIFY_TIMEOUT_SECONDS": float(os.environ.get("CRM_NOTIFY_TIMEOUT", "10")),
+        "DUE_SOON_HOURS": float(os.environ.get("CRM_DUE_SOON_HOURS", "4")),
+        "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("CRM_OUTBOX_MAX_ATTEMPTS", "5")),
     }

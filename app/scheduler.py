@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from .services import schedules, timers
+from .services import notifications, outbox, schedules, timers
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,19 @@ def tick(app: Flask, worker: str | None = None) -> int:
             claimed = schedules.claim_due(worker)
         for schedule_id in claimed:
             done += _guarded(db, schedules.fire, schedules.record_failure, schedule_id, worker)
+        _notify(db)
     return done
+
+
+def _notify(db) -> None:
+    """Due-soon and overdue notices, then the outbox (which opens units of work of its own:
+    it sends outside any transaction). Notification trouble never stops the timers."""
+    try:
+        with db.unit_of_work():
+            notifications.check_due_tasks()
+        outbox.deliver_pending()
+    except Exception:
+        log.exception("notifications failed")
 
 
 def _guarded(db, fire, record_failure, item_id: int, worker: str) -> bool:

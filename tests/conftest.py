@@ -170,3 +170,101 @@ class Api:
 @pytest.fixture
 def api(client, auth):
     return Api(client, auth)
+
+
+# -- notifications: real local servers and the helpers that drive the outbox -----------------
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on a local port; the app sends its email there."""
+    from local_servers import SmtpServer
+
+    server = SmtpServer().start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, SMTP_TLS="none",
+                      SMTP_FROM="crm@example.com")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def http_server():
+    """A local HTTP server recording the JSON it receives (webhooks, SMS gateway)."""
+    from local_servers import HttpServer
+
+    server = HttpServer().start()
+    yield server
+    server.stop()
+
+
+class Notices:
+    """Drive and inspect notifications: ``notices.deliver()``, ``notices.outbox()``..."""
+
+    def __init__(self, app):
+        self.app = app
+        self.db = app.extensions["crm_db"]
+
+    def deliver(self) -> int:
+        from app.services import outbox
+
+        with self.app.app_context():
+            return outbox.deliver_pending()
+
+    def check_due(self) -> int:
+        from app.services import notifications
+
+        with self.app.app_context(), self.db.unit_of_work():
+            return notifications.check_due_tasks()
+
+    def outbox(self, channel: str | None = None) -> list[dict]:
+        from sqlalchemy import select
+
+        from app.models.notification import OutboxMessage
+
+        with self.app.app_context(), self.db.unit_of_work(write=False) as session:
+            stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+            if channel:
+                stmt = stmt.where(OutboxMessage.channel == channel)
+            return [{c.name: getattr(row, c.name) for c in OutboxMessage.__table__.columns}
+                    for row in session.scalars(stmt)]
+
+    def attempts(self, outbox_id: int) -> list[dict]:
+        from sqlalchemy import select
+
+        from app.models.notification import DeliveryAttempt
+
+        with self.app.app_context(), self.db.unit_of_work(write=False) as session:
+            rows = session.scalars(select(DeliveryAttempt).where(
+                DeliveryAttempt.outbox_id == outbox_id).order_by(DeliveryAttempt.id))
+            return [{"at": r.at, "ok": r.ok, "detail": r.detail} for r in rows]
+
+    def inbox(self, username: str) -> list[dict]:
+        from sqlalchemy import select
+
+        from app.models.notification import Notification
+        from app.models.user import User
+
+        with self.app.app_context(), self.db.unit_of_work(write=False) as session:
+            rows = session.scalars(select(Notification).join(User, User.id == Notification.user_id)
+                                   .where(User.username == username).order_by(Notification.id))
+            return [{"template": r.template, "title": r.title, "body": r.body,
+                     "task_id": r.task_id, "instance_id": r.instance_id} for r in rows]
+
+    def set_user(self, username: str, **values) -> None:
+        from app.services import users
+
+        with self.app.app_context(), self.db.unit_of_work():
+            user = users.find(username)
+            for name, value in values.items():
+                setattr(user, name, value)
+
+    def notify(self, *args, **kwargs) -> int:
+        """Call the Python API in a unit of work of its own; returns the inbox rows made."""
+        from app.services import notifications
+
+        with self.app.app_context(), self.db.unit_of_work():
+            return len(notifications.notify(*args, **kwargs))
+
+
+@pytest.fixture
+def notices(app):
+    return Notices(app)

@@ -61,11 +61,12 @@ def init_api(app) -> Api:
         incidents,
         instances,
         messages,
+        notifications,
         tasks,
     )
 
     for module in (auth_routes, deployments, instances, incidents, tasks, messages, decisions,
-                   admin):
+                   notifications, admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(_swagger_assets())
     return api

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from ..handlers import check_properties
 from . import sandbox
 from .analysis import Analysis, B, DecisionInfo, Problem, ProcessInfo, copy_tree, local
 from .decision_engine import SUPPORTED_HIT_POLICIES
@@ -198,6 +199,10 @@ def check_service_task(file, node, analysis: Analysis, handlers: set) -> None:
     elif name not in handlers:
         analysis.problem(file, node, f"the service task names handler {name!r}, which is not "
                          f"registered (registered: {', '.join(sorted(handlers)) or 'none'})")
+    else:
+        properties = {p.get("name"): p.get("value") for p in node.iter(f"{CAMUNDA}property")}
+        for reason in check_properties(name, properties):
+            analysis.problem(file, node, reason)
 
 
 def check_human_task(file, node, info: ProcessInfo, analysis: Analysis, form_keys: set,

@@ -30,20 +30,33 @@ class HandlerContext:
 
 
 Handler = Callable[[HandlerContext], dict | None]
+# Checks a service task's properties at deployment; returns the problems found.
+PropertyCheck = Callable[[dict], list[str]]
 
 _registry: dict[str, Handler] = {}
+_checks: dict[str, PropertyCheck] = {}
 
 
-def handler(name: str) -> Callable[[Handler], Handler]:
-    """Register a function under the name diagrams use for it."""
+def handler(name: str, check: PropertyCheck | None = None) -> Callable[[Handler], Handler]:
+    """Register a function under the name diagrams use for it (and, optionally, a check of
+    the properties a diagram gives it, so that a mistake is refused at deployment)."""
 
     def register(func: Handler) -> Handler:
         if name in _registry and _registry[name] is not func:
             raise ValueError(f"handler {name!r} is registered twice")
         _registry[name] = func
+        if check is not None:
+            _checks[name] = check
         return func
 
     return register
+
+
+def check_properties(name: str, properties: dict) -> list[str]:
+    """What is wrong with these service-task properties for this handler (deployment)."""
+    load_all()
+    check = _checks.get(name)
+    return check(properties) if check else []
 
 
 def get_handler(name: str) -> Handler | None:

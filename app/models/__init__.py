@@ -44,4 +44,4 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
-from . import definition, event, instance, system, task, user  # noqa: E402,F401
+from . import definition, event, instance, notification, system, task, user  # noqa: E402,F401

@@ -40,6 +40,9 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(80))
     data: Mapped[dict | None] = mapped_column(JSON)
+    # when the "due soon" / "overdue" notices went out (each is sent once per task)
+    due_soon_notified_at: Mapped[datetime | None]
+    overdue_notified_at: Mapped[datetime | None]
 
     groups: Mapped[list[HumanTaskGroup]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="HumanTaskGroup.group_name")

@@ -16,7 +16,7 @@ from ..errors import NotFound
 from ..models.event import EventWait, Timer
 from ..models.instance import InstanceEvent, ProcessInstance
 from ..models.task import HumanTask, HumanTaskGroup
-from . import clock, definitions
+from . import clock, definitions, notifications
 
 
 def lock(instance_id: int) -> ProcessInstance:
@@ -82,14 +82,17 @@ def _sync_tasks(instance: ProcessInstance, snap: engine.Snapshot, now) -> None:
         if task_id in open_rows or session.get(HumanTask, task_id) is not None:
             continue
         form_id, _ = definitions.form(instance.definition, task.form_key)
-        session.add(HumanTask(
+        row = HumanTask(
             id=task.id, instance_id=instance.id, process_key=instance.process_key,
             definition_id=instance.definition_id, element_id=task.element_id, name=task.name,
             kind=task.kind, lane=task.lane, assignee=task.assignee, status="open",
             due_at=task.due_at, form_key=task.form_key, form_id=form_id,
             documentation=task.documentation, loop=task.loop, created_at=now,
             groups=[HumanTaskGroup(group_name=g) for g in dict.fromkeys(task.candidate_groups)],
-        ))
+        )
+        session.add(row)
+        session.flush()
+        notifications.task_assigned(row)
 
 
 def _sync_timers(instance: ProcessInstance, snap: engine.Snapshot, now) -> None:
