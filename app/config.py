@@ -71,3 +71,18 @@ def notification_settings() -> dict:
         "DUE_SOON_HOURS": float(os.environ.get("CRM_DUE_SOON_HOURS", "4")),
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("CRM_OUTBOX_MAX_ATTEMPTS", "5")),
     }
+
+
+def check(settings: dict) -> None:
+    """Refuse to start with settings that would only fail later, inside a workflow step."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    zone = (settings.get("NOTIFY_TIMEZONE") or "UTC").strip()
+    if zone.upper() != "UTC":
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"CRM_NOTIFY_TIMEZONE={zone!r} is not a time zone; use a name "
+                             "such as Asia/Shanghai or UTC") from exc
+    if settings.get("SMTP_TLS", "starttls") not in ("starttls", "ssl", "none"):
+        raise ValueError(f"SMTP_TLS={settings.get('SMTP_TLS')!r}: use starttls, ssl or none")

@@ -19,6 +19,7 @@ from flask import Flask
 from .services import notifications, outbox, schedules, timers
 
 log = logging.getLogger(__name__)
+DUE_BATCH, DUE_BATCHES = 20, 50
 
 
 def worker_name() -> str:
@@ -49,11 +50,16 @@ def _notify(db) -> None:
     """Due-soon and overdue notices, then the outbox (which opens units of work of its own:
     it sends outside any transaction). Notification trouble never stops the timers."""
     try:
-        with db.unit_of_work():
-            notifications.check_due_tasks()
+        for _ in range(DUE_BATCHES):  # small batches: SQLite's write lock is held briefly
+            with db.unit_of_work():
+                if not notifications.check_due_tasks(limit=DUE_BATCH):
+                    break
+    except Exception:
+        log.exception("due-date notices failed")
+    try:
         outbox.deliver_pending()
     except Exception:
-        log.exception("notifications failed")
+        log.exception("the outbox failed")
 
 
 def _guarded(db, fire, record_failure, item_id: int, worker: str) -> bool:

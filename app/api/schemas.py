@@ -193,6 +193,14 @@ class InstanceDetailSchema(InstanceWithTasksSchema):
     path = fields.List(fields.Nested(PathStepSchema))
 
 
+class FailingScheduleSchema(Schema):
+    process_key = fields.String()
+    element_id = fields.String()
+    attempts = fields.Integer()
+    message = fields.String(allow_none=True)
+    retry_at = fields.DateTime(allow_none=True)
+
+
 class IncidentSchema(Schema):
     instance_id = fields.Integer()
     process_key = fields.String()

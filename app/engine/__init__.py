@@ -10,14 +10,14 @@ from .decisions import DecisionFailed, evaluate_decision
 from .deployment import Analysis, Problem, SourceFile, analyse, parse_specs, read_xml
 from .runtime import EngineError, HumanTask, Run, Snapshot, to_json
 from .specs import as_utc as parse_moment
-from .specs import duration_from, parse_cycle
+from .specs import duration_from, next_turn, parse_cycle
 from .storable import NotStorable, check_storable
 
 __all__ = [
     "Analysis", "DecisionFailed", "EngineError", "HumanTask", "Problem", "Run", "Snapshot",
     "SourceFile", "analyse", "evaluate_decision", "parse_specs", "read_xml", "to_json",
     "cached_specs", "duration_from", "NotStorable", "check_storable", "parse_cycle",
-    "parse_moment",
+    "parse_moment", "next_turn",
 ]
 
 _SPEC_CACHE: OrderedDict = OrderedDict()

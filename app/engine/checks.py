@@ -314,6 +314,9 @@ def check_timer(file, node, analysis: Analysis) -> None:
                 check_moment(value)
             else:
                 parse_cycle(value, datetime.now(UTC))
+                for part in value.split("/")[1:]:
+                    if not part.upper().startswith("P"):
+                        check_moment(part)  # a start date without an offset: refused
         except Exception as exc:
             analysis.problem(file, event, f"timer {kind} {value!r} is not a valid ISO 8601 "
                              f"{'duration' if kind == 'timeDuration' else kind[4:].lower()}: "

@@ -12,6 +12,7 @@ Event subprocesses have a module of their own (``event_subprocesses.py``).
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -100,9 +101,13 @@ class ClockCycle(CycleTimerEventDefinition):
         if event_value["cycles"] != 0:
             next_event = as_utc(event_value["next"])
             if next_event <= now:
-                following = next_event + timedelta(seconds=event_value["duration"])
-                event_value["next"] = following.isoformat()
-                event_value["cycles"] -= 1
+                # fire once, even if several turns were missed (a scheduler down for a day must
+                # not send 24 hourly reminders at once); the missed turns count as taken
+                period = timedelta(seconds=event_value["duration"])
+                turns = 1 + (int((now - next_event) / period) if period.total_seconds() else 0)
+                event_value["next"] = (next_event + period * turns).isoformat()
+                if event_value["cycles"] > 0:
+                    event_value["cycles"] = max(event_value["cycles"] - turns, 0)
                 ready = True
         else:
             my_task.internal_data.pop("event_value", None)
@@ -122,6 +127,36 @@ def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedelt
         return cycles, now + duration, duration
     cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
     return cycles, start, duration
+
+
+def add_periods(origin: datetime, period: dict, times: int) -> datetime:
+    """``origin`` plus ``times`` periods, months on the calendar: the 31st of January plus one
+    month is the end of February, plus two the 31st of March (no drift)."""
+    months = times * (period.get("years", 0) * 12 + period.get("months", 0))
+    year, month = divmod(origin.month - 1 + int(months), 12)
+    year += origin.year
+    day = min(origin.day, monthrange(year, month + 1)[1])
+    moved = origin.replace(year=year, month=month + 1, day=day)
+    rest = {k: v * times for k, v in period.items() if k in ("weeks", "days", "hours",
+                                                             "minutes", "seconds")}
+    return moved + timedelta(**rest)
+
+
+def next_turn(expression: str, previous: datetime, now: datetime) -> tuple[datetime, int]:
+    """For the cycle ``R[n]/[start/]period`` whose turn ``previous`` is being taken now: the
+    next turn after ``now``, and how many turns that takes (this one plus those missed)."""
+    parts = expression.upper().replace("--", "/").strip("R").split("/")
+    period = TimerEventDefinition.parse_iso_duration(parts[-1])
+    origin = as_utc(parts[1]) if len(parts) == 3 and not parts[1].startswith("P") else previous
+    rough = max((add_periods(origin, period, 1) - origin).total_seconds(), 1)
+    times = max(1, int((previous - origin).total_seconds() / rough) - 1)
+    while add_periods(origin, period, times) <= previous:
+        times += 1
+    taken = 1
+    while add_periods(origin, period, times) <= now:
+        times += 1
+        taken += 1
+    return add_periods(origin, period, times), taken
 
 
 def duration_from(text: str, start: datetime) -> timedelta:

@@ -42,12 +42,22 @@ def _lookup(data: dict, path: str):
     return value
 
 
+USERNAME = re.compile(r"^[A-Za-z0-9_.]+$")
+
+
 def _values(value, name: str) -> list[str]:
+    """The usernames a variable holds. Only usernames: a variable may hold what somebody
+    typed, and must not be able to add a role or an outside address to the recipients."""
     if isinstance(value, str) and value.strip():
-        return _split(value)
-    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return [v.strip() for v in value if v.strip()]
-    raise ValueError(f"recipients: variable {name!r} holds {value!r}, not a username")
+        names = _split(value)
+    elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        names = [v.strip() for v in value if v.strip()]
+    else:
+        raise ValueError(f"recipients: variable {name!r} holds {value!r}, not a username")
+    bad = [n for n in names if not USERNAME.match(n)]
+    if bad:
+        raise ValueError(f"recipients: variable {name!r} holds {bad!r}, not usernames")
+    return [f"user:{n}" for n in names]
 
 
 def expand_recipients(text: str | None, data: dict) -> list[str]:

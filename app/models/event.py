@@ -66,6 +66,7 @@ class ProcessSchedule(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+    retry_at: Mapped[datetime | None]  # after a failed start: not before this
     last_error: Mapped[str | None] = mapped_column(Text)
     last_instance_id: Mapped[int | None]
     updated_at: Mapped[datetime]

@@ -153,8 +153,11 @@ def retry(instance_id: int, *, user: User) -> ProcessInstance:
     run = runs.restore(instance)
     try:
         run.retry()
-    except engine.EngineError as exc:
-        raise Conflict(str(exc)) from exc
+    except engine.EngineError:
+        run.fire_timers()  # the failure was outside the engine (a timer that could not fire)
+    session = db.session()
+    for timer in session.scalars(select(Timer).where(Timer.instance_id == instance.id)):
+        timer.attempts, timer.retry_at, timer.last_error = 0, None, None
     runs.persist(instance, run)
     return instance
 

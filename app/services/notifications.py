@@ -9,10 +9,11 @@ and a step that rolls back never sent anything.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -32,6 +33,8 @@ from .recipients import only_open_task, resolve
 if TYPE_CHECKING:
     from .instances import Page
 
+log = logging.getLogger(__name__)
+
 # SMS costs money and interrupts: people turn it on; the inbox and email are on by default.
 DEFAULT_PREFERENCES = {"inapp": True, "email": True, "sms": False}
 TASK_NOTICE_CHANNELS = ("inapp", "email", "sms")
@@ -46,12 +49,13 @@ def notify(recipients: Iterable[str], template: str, data: dict | None = None, *
     ``recipients``: ``"alice"`` or ``"user:alice"``, ``"role:manager"``, ``"email:x@y"``,
     ``"phone:+86..."``, ``"assignee"`` (the task's, or those of the instance's open tasks;
     their candidate groups when unassigned), ``"starter"`` (who started the instance).
-    ``channels``: a subset of inapp, email, sms, webhook (default: all). ``store_data``:
+    ``channels``: a subset of inapp, email, sms, webhook (default: the people's channels, and
+    the webhooks for templates in CRM_WEBHOOK_EVENTS). ``store_data``:
     keep ``data`` on the inbox rows (the notify handler does not: process data may hold
     more than the recipients may see). Returns the inbox rows.
     """
     templates.require(template)
-    wanted = _channels(channels)
+    wanted = _channels(channels, template)
     config = current_app.config
     session = db.session()
     now = clock.now()
@@ -64,8 +68,9 @@ def notify(recipients: Iterable[str], template: str, data: dict | None = None, *
     links = {"instance_id": instance.id if instance else (task.instance_id if task else None),
              "task_id": task.id if task else None}
     created = []
+    chosen = preferences_of(list(people.users.values()))
     for user in people.users.values():
-        prefs = preferences(user)
+        prefs = chosen[user.id]
         text = templates.render(template, user.language,
                                 {**context, "user": _user_context(user)})
         row = None
@@ -99,9 +104,15 @@ def notify(recipients: Iterable[str], template: str, data: dict | None = None, *
     return created
 
 
-def _channels(channels: Iterable[str] | None) -> set[str]:
+def _channels(channels: Iterable[str] | None, template: str) -> set[str]:
+    """Asked-for channels; by default the people's own channels, and the team's webhooks
+    only for the templates CRM_WEBHOOK_EVENTS names (a personal message is not for a group
+    chat)."""
     if channels is None:
-        return set(CHANNELS)
+        wanted = {"inapp", "email", "sms"}
+        if template in current_app.config["WEBHOOK_EVENTS"]:
+            wanted.add("webhook")
+        return wanted
     wanted = {c.strip().lower() for c in channels if c and c.strip()}
     unknown = sorted(wanted - set(CHANNELS))
     if unknown:
@@ -120,11 +131,19 @@ def _queue(channel: str, recipient: str, subject: str, body: str, template: str,
         notification=notification))
 
 
+def time_zone(name: str | None):
+    """CRM_NOTIFY_TIMEZONE as a zone; create_app checks it, so a typo stops the start-up."""
+    name = (name or "UTC").strip()
+    return UTC if name.upper() == "UTC" else ZoneInfo(name)
+
+
 def _format_time(value) -> str:
     if value is None:
         return ""
-    name = current_app.config.get("NOTIFY_TIMEZONE") or "UTC"
-    zone = UTC if name.upper() == "UTC" else ZoneInfo(name)
+    try:
+        zone = time_zone(current_app.config.get("NOTIFY_TIMEZONE"))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC  # never let a message's formatting fail a workflow step
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
@@ -207,15 +226,25 @@ def check_due_tasks(limit: int = 200) -> int:
     for task in session.scalars(stmt.execution_options(populate_existing=True)).all():
         if task.due_at <= now:
             if task.overdue_notified_at is None:
-                _task_notice(task, "task_overdue")
-                sent += 1
+                sent += safely(_task_notice, task, "task_overdue")
             task.overdue_notified_at = task.overdue_notified_at or now
             task.due_soon_notified_at = task.due_soon_notified_at or now
         elif task.due_soon_notified_at is None:
-            _task_notice(task, "task_due_soon")
+            sent += safely(_task_notice, task, "task_due_soon")
             task.due_soon_notified_at = now
-            sent += 1
     return sent
+
+
+def safely(notice, task: HumanTask, *args) -> bool:
+    """Queue a notice in a savepoint: if it fails, it is logged and dropped, and whatever
+    caused it (a workflow step, the tick) goes on as if nobody had been told."""
+    try:
+        with db.session().begin_nested():
+            notice(task, *args)
+        return True
+    except Exception:
+        log.exception("notice %s for task %s failed", args or notice.__name__, task.id)
+        return False
 
 
 # -- the inbox -------------------------------------------------------------------------------
@@ -262,11 +291,22 @@ def mark_all_read(user: User) -> int:
 
 def preferences(user: User) -> dict[str, bool]:
     """Per channel: on or off (channels without a saved choice take their default)."""
-    chosen = dict(db.session().execute(
-        select(NotificationPreference.channel, NotificationPreference.enabled)
-        .where(NotificationPreference.user_id == user.id)).all())
-    return {channel: chosen.get(channel, default)
-            for channel, default in DEFAULT_PREFERENCES.items()}
+    return preferences_of([user])[user.id]
+
+
+def preferences_of(users: list[User]) -> dict[int, dict[str, bool]]:
+    """Everybody's preferences in one query (a group notice may reach hundreds of people)."""
+    chosen: dict[int, dict[str, bool]] = {user.id: {} for user in users}
+    if users:
+        rows = db.session().execute(
+            select(NotificationPreference.user_id, NotificationPreference.channel,
+                   NotificationPreference.enabled)
+            .where(NotificationPreference.user_id.in_(list(chosen))))
+        for user_id, channel, enabled in rows:
+            chosen[user_id][channel] = enabled
+    return {user_id: {channel: saved.get(channel, default)
+                      for channel, default in DEFAULT_PREFERENCES.items()}
+            for user_id, saved in chosen.items()}
 
 
 def set_preferences(user: User, changes: dict[str, bool]) -> dict[str, bool]:

@@ -92,7 +92,7 @@ def _sync_tasks(instance: ProcessInstance, snap: engine.Snapshot, now) -> None:
         )
         session.add(row)
         session.flush()
-        notifications.task_assigned(row)
+        notifications.safely(notifications.task_assigned, row)
 
 
 def _sync_timers(instance: ProcessInstance, snap: engine.Snapshot, now) -> None:

@@ -61,17 +61,19 @@ def claim_due(worker: str, limit: int = 20) -> list[int]:
     """Claim due schedules for this worker until its lease ends (see timers.claim_due)."""
     now = clock.now()
     lease = now + timedelta(seconds=current_app.config["SCHEDULER_LEASE_SECONDS"])
-    claimable = or_(ProcessSchedule.claimed_until.is_(None), ProcessSchedule.claimed_until < now)
+    claimable = (or_(ProcessSchedule.claimed_until.is_(None),
+                     ProcessSchedule.claimed_until < now),
+                 or_(ProcessSchedule.retry_at.is_(None), ProcessSchedule.retry_at <= now))
     candidates = list(db.session().scalars(
         select(ProcessSchedule.id)
-        .where(ProcessSchedule.next_due_at <= now, claimable)
+        .where(ProcessSchedule.next_due_at <= now, *claimable)
         .order_by(ProcessSchedule.next_due_at, ProcessSchedule.id).limit(limit)
         .with_for_update(skip_locked=True)))
     if not candidates:
         return []
     claimed = db.session().scalars(
         update(ProcessSchedule)
-        .where(ProcessSchedule.id.in_(candidates), claimable)
+        .where(ProcessSchedule.id.in_(candidates), *claimable)
         .values(claimed_by=worker, claimed_until=lease)
         .returning(ProcessSchedule.id))
     return sorted(claimed)
@@ -88,26 +90,18 @@ def fire(schedule_id: int, worker: str) -> int | None:
                                 business_key=None, variables={})
     now = clock.now()
     row.last_instance_id = instance.id
-    row.claimed_by = row.claimed_until = None
+    row.claimed_by = row.claimed_until = row.retry_at = None
     row.attempts, row.last_error = 0, None
     row.updated_at = now
+    if row.kind != "timeCycle":
+        row.remaining, row.next_due_at = 0, None
+        return instance.id
+    # one instance now; turns missed while no scheduler ran are taken, not made up in a burst
+    following, taken = engine.next_turn(row.expression, row.next_due_at, now)
     if row.remaining is not None:
-        row.remaining -= 1
-    if row.remaining == 0:
-        row.next_due_at = None
-    else:
-        row.next_due_at = _next_turn(row, now)
+        row.remaining = max(row.remaining - taken, 0)
+    row.next_due_at = None if row.remaining == 0 else following
     return instance.id
-
-
-def _next_turn(row: ProcessSchedule, now: datetime) -> datetime:
-    """The next due time after now: turns missed while no scheduler ran are not made up."""
-    _, _, period = engine.parse_cycle(row.expression, row.next_due_at)
-    due = row.next_due_at + period
-    if due <= now and period.total_seconds() > 0:
-        skipped = int((now - due) / period) + 1
-        due += period * skipped
-    return due
 
 
 def record_failure(schedule_id: int, error: str) -> None:
@@ -118,7 +112,14 @@ def record_failure(schedule_id: int, error: str) -> None:
     row.attempts += 1
     row.last_error = error[:2000]
     row.claimed_by = row.claimed_until = None
-    row.next_due_at = clock.now() + min(timedelta(minutes=2 ** (row.attempts - 1)),
-                                        timedelta(hours=1))
+    # the due time stays: the next turns keep their time of day
+    row.retry_at = clock.now() + min(timedelta(minutes=2 ** (row.attempts - 1)),
+                                     timedelta(hours=1))
     log.warning("schedule %s of %s failed (%s tries): %s", schedule_id, row.process_key,
                 row.attempts, error)
+
+
+def failing() -> list[ProcessSchedule]:
+    """Schedules whose last start failed (shown with the incidents)."""
+    return list(db.session().scalars(select(ProcessSchedule).where(ProcessSchedule.attempts > 0)
+                                     .order_by(ProcessSchedule.process_key)))

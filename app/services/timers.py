@@ -98,10 +98,19 @@ def _try_later(timer: Timer, error: str) -> None:
 
 def record_failure(timer_id: int, error: str) -> None:
     """A firing that failed outside the engine (the database, a bug): try again later, less
-    and less often, so that one broken instance never holds up the timers behind it."""
+    and less often, so that one broken instance never holds up the timers behind it; after
+    the last try, the instance shows the failure as an incident (status error)."""
     timer = db.session().get(Timer, timer_id)
-    if timer is not None:
-        _try_later(timer, error)
+    if timer is None:
+        return
+    _try_later(timer, error)
+    if timer.attempts >= current_app.config["TIMER_MAX_ATTEMPTS"]:
+        instance = runs.lock(timer.instance_id)
+        if instance.status in ("running", "waiting"):
+            instance.status = "error"
+            instance.error_message = f"timer {timer.element_id} could not fire: {error}"
+            instance.error_element = timer.element_id
+            instance.updated_at = clock.now()
 
 
 def heartbeat(name: str = "scheduler") -> None:

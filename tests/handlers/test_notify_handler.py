@@ -31,10 +31,16 @@ def notify_process(key: str, **properties) -> dict:
 def test_recipients_expand_process_variables():
     data = {"owner": "alice", "deal": {"approvers": ["sam", "fiona"]}, "note": "x y"}
     assert expand_recipients("${owner}, role:manager, owner, assignee, ${deal.approvers}, lena",
-                             data) == ["alice", "role:manager", "alice", "assignee", "sam",
-                                       "fiona", "lena"]
+                             data) == ["user:alice", "role:manager", "user:alice", "assignee",
+                                       "user:sam", "user:fiona", "lena"]
     with pytest.raises(ValueError, match="variable 'missing' is not set"):
         expand_recipients("${missing}", data)
+
+
+def test_a_variable_can_name_people_but_not_roles_or_outside_addresses():
+    typed = {"owner": "alice, role:sales, email:leak@evil.example"}
+    with pytest.raises(ValueError, match="not usernames"):
+        expand_recipients("${owner}", typed)
 
 
 def test_a_boundary_timer_reminds_the_assignee_through_the_notify_task(

@@ -61,7 +61,8 @@ def test_email_is_off_when_smtp_host_is_unset(notices):
 
 def test_a_webhook_receives_robot_style_json(app, notices, http_server):
     app.config["WEBHOOK_URLS"] = [f"{http_server.url}/robot/send?access_token=abc"]
-    notices.notify(["alice", "bob"], "message", {"subject": "Deal won", "body": "ACME signed"})
+    notices.notify(["alice", "bob"], "message", {"subject": "Deal won", "body": "ACME signed"},
+                   channels=["webhook"])
     assert notices.deliver() == 1  # one post per notify call, not one per person
     [request] = http_server.received
     assert request.path == "/robot/send" and request.query == {"access_token": "abc"}
@@ -72,7 +73,8 @@ def test_a_webhook_receives_robot_style_json(app, notices, http_server):
 def test_a_webhook_secret_signs_the_url_the_dingtalk_way(app, notices, http_server):
     app.config.update(WEBHOOK_URLS=[f"{http_server.url}/robot/send?access_token=abc"],
                       WEBHOOK_SECRET="SEC123")
-    notices.notify(["role:sales"], "message", {"subject": "新线索", "body": "来自官网"})
+    notices.notify(["role:sales"], "message", {"subject": "新线索", "body": "来自官网"},
+                   channels=["webhook"])
     assert notices.deliver() == 1
     [request] = http_server.received
     assert request.json["text"]["content"] == "新线索\n来自官网"
@@ -82,11 +84,23 @@ def test_a_webhook_secret_signs_the_url_the_dingtalk_way(app, notices, http_serv
     assert sign == expected and request.query["access_token"] == "abc"
 
 
+def test_webhooks_are_only_for_the_messages_that_ask_for_them(app, notices, http_server):
+    app.config["WEBHOOK_URLS"] = [f"{http_server.url}/robot"]
+    notices.notify(["alice"], "message", {"subject": "Your bonus", "body": "private"})
+    notices.deliver()
+    assert http_server.received == []
+    app.config["WEBHOOK_EVENTS"] = ["message"]
+    notices.notify(["alice"], "message", {"subject": "Team news", "body": "public"})
+    notices.deliver()
+    assert [r.json["text"]["content"] for r in http_server.received] == ["Team news\npublic"]
+
+
 def test_a_webhook_answering_a_nonzero_errcode_is_a_failed_delivery(app, notices):
     server = HttpServer(answer={"errcode": 310000, "errmsg": "keywords not in content"}).start()
     try:
         app.config["WEBHOOK_URLS"] = [f"{server.url}/robot"]
-        notices.notify(["alice"], "message", {"subject": "s", "body": "b"})
+        notices.notify(["alice"], "message", {"subject": "s", "body": "b"},
+                       channels=["webhook"])
         assert notices.deliver() == 0
         [row] = notices.outbox("webhook")
         assert row["status"] == "pending" and "310000" in row["last_error"]

@@ -127,3 +127,55 @@ def test_a_task_found_overdue_gets_no_due_soon_notice_and_a_completed_one_none(a
     assert [n["template"] for n in notices.inbox("alice")] == ["task_assigned", "task_overdue"]
     assert [n["template"] for n in notices.inbox("bob")] == ["task_assigned"]
     assert late["active_tasks"][0]["id"] == notices.inbox("alice")[1]["task_id"]
+
+
+def test_a_failing_notice_never_fails_the_workflow_step(api, monkeypatch):
+    from app.services import notifications
+
+    def broken(task):
+        raise RuntimeError("template engine exploded")
+
+    monkeypatch.setattr(notifications, "task_assigned", broken)
+    api.deploy("bpmn/parallel_review.bpmn")
+    instance = api.as_("alice").start("parallel_review")
+    assert instance["status"] == "running" and len(instance["active_tasks"]) == 2
+
+
+def test_a_failing_due_check_does_not_hold_up_the_outbox(api, app, notices, smtp_server,
+                                                         monkeypatch):
+    from app.services import notifications
+
+    notices.notify(["alice"], "message", {"subject": "Hello", "body": "there"})
+    monkeypatch.setattr(notifications, "check_due_tasks",
+                        lambda limit=200: (_ for _ in ()).throw(RuntimeError("boom")))
+    api.tick(app)
+    assert [m.rcpt_tos for m in smtp_server.received] == [["alice@example.com"]]
+
+
+def test_a_multi_line_task_name_still_makes_a_one_line_mail_subject(api, notices, smtp_server):
+    notices.notify(["alice"], "message", {"subject": "Call\ncustomer\n today", "body": "b"})
+    assert notices.deliver() == 1
+    [mail] = smtp_server.received
+    assert mail.subject == "Call customer today"
+
+
+def test_a_group_notice_costs_a_few_queries_not_a_few_per_member(app, notices):
+    from sqlalchemy import event
+
+    from app.services import notifications, users
+
+    with app.app_context(), app.extensions["crm_db"].unit_of_work():
+        for number in range(60):
+            users.create(f"rep{number}", "secret", ["sales"])
+    statements = []
+    engine = app.extensions["crm_db"].engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context(), app.extensions["crm_db"].unit_of_work():
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            made = notifications.notify(["role:sales"], "message", {"subject": "s", "body": "b"})
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    assert len(made) == 62  # alice, bob and the 60 reps
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 5, selects

@@ -108,3 +108,84 @@ def test_redeploying_keeps_the_schedule_and_removing_the_timer_ends_it(api, app)
 SLOW_CALL = ((Path(__file__).parent.parent / "fixtures/bpmn/sla_first_call.bpmn").read_text()
              .replace('id="sla_first_call"', 'id="slow_call"')
              .replace("PT48H", "P30D"))  # no escalation in sight: only the reminders
+
+
+BURST = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:process id="daily_nudge" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="work" camunda:candidateGroups="sales">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:boundaryEvent id="nine" cancelActivity="false" attachedToRef="work">
+      <bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="t"><bpmn:timeCycle>{cycle}</bpmn:timeCycle>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:serviceTask id="nudge" camunda:topic="util.log">
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:endEvent id="nudged"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end" />
+    <bpmn:sequenceFlow id="f3" sourceRef="nine" targetRef="nudge" />
+    <bpmn:sequenceFlow id="f4" sourceRef="nudge" targetRef="nudged" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_missed_turns_of_a_repeating_reminder_fire_once_not_in_a_burst(api, app):
+    api.deploy_text({"nudge.bpmn": BURST.format(cycle="R/2020-01-01T09:00:00+08:00/P1D")})
+    instance = api.as_("alice").start("daily_nudge")
+    api.advance_clock("PT1M")
+    api.tick(app)
+    assert path_count(api.as_("mia").instance(instance["id"]), "nudge") == 1
+    api.advance_clock("P1D")
+    api.tick(app)
+    assert path_count(api.as_("mia").instance(instance["id"]), "nudge") == 2
+
+
+def test_a_cycle_start_date_needs_an_offset(api):
+    response = api.deploy_text({"nudge.bpmn": BURST.format(cycle="R/2030-01-01T09:00:00/P1D")},
+                               expect=400)
+    assert "offset" in response.json["problems"][0]["reason"]
+
+
+def test_a_monthly_process_keeps_its_day_of_the_month(api, app):
+    xml = (Path(__file__).parent.parent / "fixtures/bpmn/daily_digest.bpmn").read_text()
+    api.deploy_text({"daily_digest.bpmn": xml.replace(
+        "R/2030-01-01T09:00:00+08:00/P1D", "R/2030-01-31T09:00:00+08:00/P1M")})
+    admin = api.as_("admin")
+    started = []
+    for moment in ("2030-01-31T09:01:00+08:00", "2030-02-28T09:01:00+08:00",
+                   "2030-03-30T09:01:00+08:00", "2030-03-31T09:01:00+08:00"):
+        admin.post("/api/admin/clock", json={"set": moment})
+        started.append(api.tick(app))
+    assert started == [1, 1, 0, 1]  # the end of February, then the 31st of March again
+
+
+def test_a_failed_start_is_retried_and_the_schedule_keeps_its_time_of_day(api, app,
+                                                                         monkeypatch):
+    from app.services import schedules
+
+    api.deploy("bpmn/daily_digest.bpmn")
+    real = schedules.start_definition
+
+    def broken(*args, **kwargs):
+        raise OSError("database hiccup")
+
+    monkeypatch.setattr(schedules, "start_definition", broken)
+    admin = api.as_("admin")
+    admin.post("/api/admin/clock", json={"set": "2030-01-01T09:00:30+08:00"})
+    assert api.tick(app) == 0
+    failing = api.as_("mia").get("/api/incidents").json["schedules"]
+    assert failing[0]["process_key"] == "daily_digest" and "hiccup" in failing[0]["message"]
+    monkeypatch.setattr(schedules, "start_definition", real)
+    api.advance_clock("PT2M")
+    assert api.tick(app) == 1
+    assert api.as_("mia").get("/api/incidents").json["schedules"] == []
+    admin.post("/api/admin/clock", json={"set": "2030-01-02T08:59:30+08:00"})
+    assert api.tick(app) == 0
+    admin.post("/api/admin/clock", json={"set": "2030-01-02T09:00:10+08:00"})
+    assert api.tick(app) == 1  # still at nine

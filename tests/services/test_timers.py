@@ -70,3 +70,28 @@ def test_an_instance_in_error_keeps_its_timers_until_it_is_retried(api, app):
     api.advance_clock("PT25H")
     assert api.tick(app) == 0
     assert api.as_("mia").instance(instance["id"])["timers"] != []
+
+
+def test_a_timer_that_keeps_failing_outside_the_engine_becomes_an_incident(api, app,
+                                                                          monkeypatch):
+    api.deploy_text({"wait.bpmn": WAIT})
+    instance = api.as_("alice").start("wait_a_day")["id"]
+    restore = runs.restore
+
+    def failing_restore(row):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(runs, "restore", failing_restore)
+    api.advance_clock("PT25H")
+    for step in ("PT0S", "PT1M", "PT2M"):
+        api.advance_clock(step) if step != "PT0S" else None
+        api.tick(app)
+    detail = api.as_("mia").instance(instance)
+    assert detail["status"] == "error"
+    assert detail["error"]["element_id"] == "a_day" and "disk on fire" in detail["error"][
+        "message"]
+    assert [i["instance_id"] for i in api.as_("mia").get("/api/incidents").json["items"]] == [
+        instance]
+    monkeypatch.setattr(runs, "restore", restore)
+    retried = api.as_("mia").post(f"/api/process-instances/{instance}/retry")
+    assert retried.status_code == 200 and retried.json["status"] == "completed"

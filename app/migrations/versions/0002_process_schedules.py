@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('claimed_by', sa.String(length=100), nullable=True),
     sa.Column('claimed_until', app.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('retry_at', app.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('last_instance_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', app.models.UTCDateTime(timezone=True), nullable=False),

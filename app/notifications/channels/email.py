@@ -28,7 +28,7 @@ def build(message: Outgoing, config) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = sender(config)
     mail["To"] = message.recipient
-    mail["Subject"] = message.subject
+    mail["Subject"] = " ".join(message.subject.split())  # a multi-line task name: one line
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid(idstring=f"crm-outbox-{message.id}")
     mail.set_content(message.body or message.subject)
@@ -59,7 +59,7 @@ def send(message: Outgoing, app) -> str:
             if config.get("SMTP_USER"):
                 smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD", ""))
             refused = smtp.send_message(build(message, config))
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError, ValueError) as exc:  # ValueError: a bad header
         raise DeliveryError(f"SMTP {config['SMTP_HOST']}:{config['SMTP_PORT']}: "
                             f"{exc.__class__.__name__}: {exc}") from exc
     if refused:
