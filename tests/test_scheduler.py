@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from diagrams import wait_a_day
 from sqlalchemy import func, select
 
 from app.handlers import handler
@@ -16,25 +17,6 @@ from app.services import timers
 
 CRM = Path(sys.executable).parent / "crm"
 
-WAIT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
-  <bpmn:process id="{key}" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:intermediateCatchEvent id="a_day">
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:timerEventDefinition id="t"><bpmn:timeDuration>P1D</bpmn:timeDuration>
-      </bpmn:timerEventDefinition>
-    </bpmn:intermediateCatchEvent>
-    <bpmn:serviceTask id="after" camunda:topic="{handler}">
-      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:serviceTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a_day" />
-    <bpmn:sequenceFlow id="f2" sourceRef="a_day" targetRef="after" />
-    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
 
 outage = {"down": True, "calls": 0}
 
@@ -57,7 +39,7 @@ def count(app, stmt) -> int:
 
 
 def test_three_schedulers_fire_each_timer_exactly_once(api, app, database_url, tmp_path):
-    api.deploy_text({"wait.bpmn": WAIT.format(key="wait_a_day", handler="util.log")})
+    api.deploy_text(wait_a_day())
     ids = [api.as_("alice").start("wait_a_day")["id"] for _ in range(30)]
     api.advance_clock("PT25H")
     env = {**os.environ, "DATABASE_URL": database_url, "CRM_TEST_CLOCK": "1",
@@ -84,7 +66,7 @@ def test_three_schedulers_fire_each_timer_exactly_once(api, app, database_url, t
 
 
 def test_a_claim_left_by_a_crashed_scheduler_is_taken_over_when_its_lease_ends(api, app):
-    api.deploy_text({"wait.bpmn": WAIT.format(key="wait_a_day", handler="util.log")})
+    api.deploy_text(wait_a_day())
     instance = api.as_("alice").start("wait_a_day")
     api.advance_clock("PT25H")
     with app.app_context(), unit(app, write=True):
@@ -98,8 +80,7 @@ def test_a_claim_left_by_a_crashed_scheduler_is_taken_over_when_its_lease_ends(a
 @pytest.fixture
 def failing_after_timer(api):
     outage.update(down=True, calls=0)
-    api.deploy_text({"sync.bpmn": WAIT.format(key="sync_later",
-                                              handler="test.flaky_after_timer")})
+    api.deploy_text(wait_a_day("sync_later", "test.flaky_after_timer"))
     instance = api.as_("alice").start("sync_later")
     api.advance_clock("PT25H")
     return instance["id"]
@@ -140,7 +121,7 @@ def test_incidents_are_for_managers_and_admins(api):
 
 
 def test_a_claimed_timer_is_not_claimed_again_nor_fired_by_another_scheduler(api, app):
-    api.deploy_text({"wait.bpmn": WAIT.format(key="wait_a_day", handler="util.log")})
+    api.deploy_text(wait_a_day())
     instance = api.as_("alice").start("wait_a_day")
     api.advance_clock("PT25H")
     with app.app_context(), unit(app, write=True):

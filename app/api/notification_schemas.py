@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields
 
-from .schemas import PageArgs, Strict
+from .schemas import PageArgs
 
 
 class NotificationArgs(PageArgs):
@@ -43,7 +43,6 @@ class PreferencesSchema(Schema):
     sms = fields.Boolean()
 
 
-class PreferencesUpdate(Strict):
-    inapp = fields.Boolean()
-    email = fields.Boolean()
-    sms = fields.Boolean()
+class PreferencesUpdate(PreferencesSchema):
+    class Meta:
+        unknown = RAISE

@@ -1,30 +1,14 @@
 """The scheduler tick: due timers fire once; a timer that cannot fire does not block others."""
 
+from diagrams import wait_a_day
 from sqlalchemy import select
 
 from app.models.event import Timer
 from app.services import runs
 
-WAIT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
-    targetNamespace="t">
-  <bpmn:process id="wait_a_day" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:intermediateCatchEvent id="a_day">
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:timerEventDefinition id="t"><bpmn:timeDuration>P1D</bpmn:timeDuration>
-      </bpmn:timerEventDefinition>
-    </bpmn:intermediateCatchEvent>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a_day" />
-    <bpmn:sequenceFlow id="f2" sourceRef="a_day" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
-
 
 def test_a_timer_fires_once_when_due(api, app):
-    api.deploy_text({"wait.bpmn": WAIT})
+    api.deploy_text(wait_a_day())
     instance = api.as_("alice").start("wait_a_day")
     assert instance["status"] == "waiting"
     assert api.tick(app) == 0
@@ -35,7 +19,7 @@ def test_a_timer_fires_once_when_due(api, app):
 
 
 def test_a_timer_that_cannot_fire_backs_off_and_the_others_still_fire(api, app, monkeypatch):
-    api.deploy_text({"wait.bpmn": WAIT})
+    api.deploy_text(wait_a_day())
     broken = api.as_("alice").start("wait_a_day")["id"]
     healthy = api.as_("alice").start("wait_a_day")["id"]
     restore = runs.restore
@@ -63,7 +47,7 @@ def test_a_timer_that_cannot_fire_backs_off_and_the_others_still_fire(api, app, 
 
 
 def test_an_instance_in_error_keeps_its_timers_until_it_is_retried(api, app):
-    api.deploy_text({"wait.bpmn": WAIT})
+    api.deploy_text(wait_a_day())
     instance = api.as_("alice").start("wait_a_day")
     with app.app_context(), app.extensions["crm_db"].unit_of_work():
         runs.lock(instance["id"]).status = "error"
@@ -74,7 +58,7 @@ def test_an_instance_in_error_keeps_its_timers_until_it_is_retried(api, app):
 
 def test_a_timer_that_keeps_failing_outside_the_engine_becomes_an_incident(api, app,
                                                                           monkeypatch):
-    api.deploy_text({"wait.bpmn": WAIT})
+    api.deploy_text(wait_a_day())
     instance = api.as_("alice").start("wait_a_day")["id"]
     restore = runs.restore
 
