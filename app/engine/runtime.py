@@ -249,7 +249,7 @@ class Run:
         prune_history(wf)
         return Snapshot(
             state=dump_state(wf),
-            status=self._status(human, timers, waits),
+            status=self._status(bool(human)),
             human_tasks=human,
             timers=timers,
             waits=waits,
@@ -260,13 +260,13 @@ class Run:
             error_element=self.error_element,
         )
 
-    def _status(self, human, timers, waits) -> str:
+    def _status(self, human_tasks_open: bool) -> str:
         if self.workflow.is_completed() and not self.error:
             # a cancelled instance may keep the task that had failed: it is cancelled all the same
             return "completed" if self.workflow.success else "cancelled"
         if self.error or self.workflow.get_tasks(state=TaskState.ERROR):
             return "error"
-        if human:
+        if human_tasks_open:
             return "running"
         return "waiting"
 
