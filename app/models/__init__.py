@@ -44,4 +44,14 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
 
 
-from . import definition, event, instance, notification, system, task, user  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    customer,
+    definition,
+    event,
+    instance,
+    lead,
+    notification,
+    system,
+    task,
+    user,
+)
