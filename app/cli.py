@@ -31,7 +31,7 @@ def _fail(error: DomainError) -> None:
 
 def init_database(app: Flask, *, deploy: bool = True, demo: bool = False) -> None:
     """Apply migrations, deploy bpmn/ and dmn/, and (demo) create the demo users."""
-    from .services import deployments, users
+    from .services import deployments, teams, users
 
     migrate.upgrade(app.config["DATABASE_URL"])
     db = app.extensions["crm_db"]
@@ -40,6 +40,9 @@ def init_database(app: Flask, *, deploy: bool = True, demo: bool = False) -> Non
             created = users.ensure_demo_users()
             if created:
                 click.echo(f"demo users created (password 'demo'): {', '.join(created)}")
+            teams_created = teams.ensure_demo_teams()
+            if teams_created:
+                click.echo(f"demo teams created: {', '.join(teams_created)}")
         if deploy and app.config["DEPLOY_ON_START"]:
             paths = [Path(p) for p in app.config["PROCESS_DIRS"].split(os.pathsep) if p]
             try:

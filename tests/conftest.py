@@ -65,9 +65,10 @@ def app(database_url, tmp_path):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with app.app_context(), app.extensions["crm_db"].unit_of_work():
-        from app.services import users
+        from app.services import teams, users
 
         users.ensure_demo_users()
+        teams.ensure_demo_teams()
     yield app
     app.extensions["crm_db"].dispose()
 

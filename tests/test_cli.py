@@ -30,14 +30,14 @@ def test_deploy_prints_versions_and_fails_clearly(app):
 
 def test_user_add_creates_a_user_who_can_sign_in(app, client):
     result = app.test_cli_runner().invoke(
-        args=["user", "add", "carol", "--role", "sales", "--role", "manager",
-              "--password", "secret1", "--name", "Carol Sun"])
+        args=["user", "add", "zoe", "--role", "sales", "--role", "manager",
+              "--password", "secret1", "--name", "Zoe Sun"])
     assert result.exit_code == 0, result.output
-    token = client.post("/api/auth/token", json={"username": "carol", "password": "secret1"})
+    token = client.post("/api/auth/token", json={"username": "zoe", "password": "secret1"})
     assert token.status_code == 200
     me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token.json['token']}"})
     assert me.json["roles"] == ["sales", "manager"]
-    assert me.json["display_name"] == "Carol Sun"
+    assert me.json["display_name"] == "Zoe Sun"
 
 
 def test_user_add_refuses_a_duplicate_and_an_unknown_role(app):

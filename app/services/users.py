@@ -20,6 +20,8 @@ from . import clock
 DEMO_USERS = (
     ("alice", "Alice Wang", ["sales"]),
     ("bob", "Bob Li", ["sales"]),
+    ("carol", "Carol Sun", ["sales"]),
+    ("dave", "Dave Zhao", ["sales"]),
     ("sam", "Sam Zhang", ["sales_director"]),
     ("lena", "Lena Chen", ["legal_director"]),
     ("fiona", "Fiona Zhou", ["finance_director"]),

@@ -30,14 +30,15 @@ def test_recipients_resolve_to_each_active_user_once_plus_raw_addresses(notices,
     made = notices.notify(["alice", "user:alice", "role:sales", "email:bob@example.com",
                            "email:buyer@acme.example", "nobody"], "message",
                           {"subject": "s", "body": "b"})
-    assert made == 2  # alice and bob, once each; "nobody" is no user and is skipped
+    assert made == 4  # alice, bob, carol, dave, once each; "nobody" is no user: skipped
     assert sorted(r["recipient"] for r in notices.outbox("email")) == [
-        "alice@example.com", "bob@example.com", "buyer@acme.example"]
+        "alice@example.com", "bob@example.com", "buyer@acme.example", "carol@example.com",
+        "dave@example.com"]
 
 
 def test_an_inactive_user_is_not_notified(notices):
     notices.set_user("bob", active=False)
-    assert notices.notify(["role:sales"], "message", {"subject": "s"}) == 1
+    assert notices.notify(["role:sales"], "message", {"subject": "s"}) == 3  # not bob
     assert notices.inbox("bob") == []
 
 
@@ -176,6 +177,6 @@ def test_a_group_notice_costs_a_few_queries_not_a_few_per_member(app, notices):
             made = notifications.notify(["role:sales"], "message", {"subject": "s", "body": "b"})
         finally:
             event.remove(engine, "before_cursor_execute", listener)
-    assert len(made) == 62  # alice, bob and the 60 reps
+    assert len(made) == 64  # alice, bob, carol, dave and the 60 reps
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 5, selects
