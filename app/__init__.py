@@ -35,6 +35,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_api(app)
     register_commands(app)
+    from .pages import public_forms
+
+    app.register_blueprint(public_forms.bp)
+    if app.config["TRUSTED_PROXIES"]:  # client addresses (rate limits) from X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     return app
 
 

@@ -1,4 +1,4 @@
-"""The `crm` command: serve, init-db, deploy, scheduler, demo, user add."""
+"""The `crm` command: serve, init-db, deploy, scheduler, demo, user add, client add."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from . import migrate
 from .errors import DomainError
 from .models.user import ROLES
+from .services.users import SCOPES as CLIENT_SCOPES
 
 
 def _db():
@@ -144,6 +145,60 @@ def register_commands(app: Flask) -> None:
             except DomainError as error:
                 _fail(error)
         click.echo(f"user {username} added with roles {', '.join(roles)}")
+
+    @app.cli.group("client")
+    def client():
+        """Manage API clients (machines with scoped tokens)."""
+
+    @client.command("add")
+    @click.argument("name")
+    @click.option("--scope", "scopes", multiple=True, required=True,
+                  type=click.Choice(CLIENT_SCOPES), help="Repeat for several scopes.")
+    @click.option("--name", "display_name", default="", help="Display name.")
+    @with_appcontext
+    def client_add(name, scopes, display_name):
+        """Add an API client and print its token (shown once; it does not expire)."""
+        from .services import users
+
+        with _db().unit_of_work():
+            try:
+                _user, token = users.create_client(name, list(scopes),
+                                                   display_name=display_name)
+            except DomainError as error:
+                _fail(error)
+        click.echo(f"API client {name} added with scopes {', '.join(scopes)}; its token "
+                   "(shown once, store it now):")
+        click.echo(token)
+
+    @client.command("token")
+    @click.argument("name")
+    @click.option("--scope", "scopes", multiple=True, required=True,
+                  type=click.Choice(CLIENT_SCOPES), help="Repeat for several scopes.")
+    @with_appcontext
+    def client_token(name, scopes):
+        """Print another token for an API client (to rotate: switch, then revoke the old)."""
+        from .services import users
+
+        with _db().unit_of_work():
+            try:
+                token = users.issue_client_token(name, list(scopes))
+            except DomainError as error:
+                _fail(error)
+        click.echo(token)
+
+    @client.command("revoke")
+    @click.argument("name")
+    @with_appcontext
+    def client_revoke(name):
+        """Revoke every token of an API client."""
+        from .services import users
+
+        with _db().unit_of_work():
+            try:
+                count = users.revoke_client_tokens(name)
+            except DomainError as error:
+                _fail(error)
+        click.echo(f"{count} token(s) of {name} revoked")
 
     @app.cli.command("db-revision")
     @click.argument("message")

@@ -39,6 +39,9 @@ def from_environment() -> dict:
         # werkzeug's method string; tests use a cheap one (hashing dominates their set-up)
         "PASSWORD_HASH_METHOD": os.environ.get("CRM_PASSWORD_HASH_METHOD", "scrypt"),
         **notification_settings(),
+        "LEAD_CLAIM_LIMIT": int(os.environ.get("CRM_LEAD_CLAIM_LIMIT", "10")),  # a day a rep
+        "LEAD_RECONTACT_DAYS": int(os.environ.get("CRM_LEAD_RECONTACT_DAYS", "30")),
+        **capture_settings(),
     }
 
 
@@ -73,6 +76,27 @@ def notification_settings() -> dict:
     }
 
 
+def capture_settings() -> dict:
+    """Lead capture: de-duplication, the public forms' limits, the webhook sources' secrets."""
+    return {
+        # a lead matching an open lead active, or a contact created, this many days back merges
+        "LEAD_DEDUP_DAYS": float(os.environ.get("CRM_LEAD_DEDUP_DAYS", "30")),
+        # the largest body the capture endpoints read (forms, webhooks, POST /api/leads)
+        "CAPTURE_MAX_BYTES": int(os.environ.get("CRM_CAPTURE_MAX_BYTES", "32768")),
+        # public form submissions per client address per window
+        "FORM_RATE_LIMIT": int(os.environ.get("CRM_FORM_RATE_LIMIT", "10")),
+        "FORM_RATE_WINDOW_SECONDS": int(os.environ.get("CRM_FORM_RATE_WINDOW", "600")),
+        # who may frame the public forms (CSP frame-ancestors): "*" or a list of origins
+        "FORM_FRAME_ANCESTORS": os.environ.get("CRM_FORM_FRAME_ANCESTORS", "*"),
+        # reverse proxies in front of the service whose X-Forwarded-For is trusted
+        "TRUSTED_PROXIES": int(os.environ.get("CRM_TRUSTED_PROXIES", "0")),
+        "LEAD_SOURCES_DIR": os.environ.get(
+            "CRM_LEAD_SOURCES_DIR", str(Path(__file__).parent / "integrations" / "lead_sources")),
+        # each webhook source names the variable holding its secret (CRM_WEBHOOK_SECRET_<NAME>)
+        **{name: value for name, value in os.environ.items()
+           if name.startswith("CRM_WEBHOOK_SECRET_")},
+    }
+
 def check(settings: dict) -> None:
     """Refuse to start with settings that would only fail later, inside a workflow step."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -86,3 +110,8 @@ def check(settings: dict) -> None:
                              "such as Asia/Shanghai or UTC") from exc
     if settings.get("SMTP_TLS", "starttls") not in ("starttls", "ssl", "none"):
         raise ValueError(f"SMTP_TLS={settings.get('SMTP_TLS')!r}: use starttls, ssl or none")
+    for name, variable in (("FORM_RATE_LIMIT", "CRM_FORM_RATE_LIMIT"),
+                           ("FORM_RATE_WINDOW_SECONDS", "CRM_FORM_RATE_WINDOW"),
+                           ("CAPTURE_MAX_BYTES", "CRM_CAPTURE_MAX_BYTES")):
+        if name in settings and settings[name] < 1:
+            raise ValueError(f"{variable}={settings[name]!r}: it must be at least 1")

@@ -56,17 +56,21 @@ def init_api(app) -> Api:
     from . import (
         admin,
         auth_routes,
+        capture,
+        customers,
         decisions,
         deployments,
         incidents,
         instances,
+        leads,
         messages,
         notifications,
         tasks,
+        teams,
     )
 
     for module in (auth_routes, deployments, instances, incidents, tasks, messages, decisions,
-                   notifications, admin):
+                   notifications, capture, leads, teams, customers, admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(_swagger_assets())
     return api

@@ -20,18 +20,31 @@ def authenticate() -> User:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>' (POST /api/auth/token)")
-    return users.user_for_token(token.strip())
+    row = users.token_for(token.strip())
+    g.token_scopes = list(row.scopes or [])
+    return row.user
 
 
-def login_required(*roles: str):
-    """Require a valid token; with roles, require one of them (admins pass every check)."""
+def login_required(*roles: str, scopes: tuple[str, ...] | list[str] = ()):
+    """Require a valid token; with roles, require one of them (admins pass every check).
+
+    With ``scopes``, a token carrying one of them passes too, whatever its user's roles (API
+    clients). A token that has scopes is limited to them: endpoints that accept none of its
+    scopes refuse it (403), so a lead-capture client cannot start processes.
+    """
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             user = authenticate()
-            if roles and not user.has_role(*roles, "admin"):
-                raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+            granted = set(g.token_scopes)
+            if granted and not granted & set(scopes):
+                raise Forbidden(f"this token is limited to the scopes {', '.join(sorted(granted))}")
+            if roles and not granted and not user.has_role(*roles, "admin"):
+                needs = f"one of the roles: {', '.join(roles)}"
+                if scopes:
+                    needs += f", or a token with the scope {' or '.join(scopes)}"
+                raise Forbidden(f"this needs {needs}")
             g.user = user
             return view(*args, **kwargs)
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from ..models.lead import LEAD_STATUSES
 from .schemas import PageArgs, text
-
-REGIONS = ("east_china", "north_china", "south_china", "central_china", "west_china", "overseas")
-INDUSTRIES = ("manufacturing", "retail", "finance", "technology", "services", "other")
-PRODUCT_INTERESTS = ("crm_solution", "erp", "analytics", "other")
 
 
 class TouchSchema(Schema):
@@ -67,3 +63,102 @@ class LeadArgs(PageArgs):
     owner = text()
     team = text()
     source = text()
+
+
+class AssignRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    owner = text(required=True, validate=validate.Length(min=1, max=80))
+
+
+class ConvertRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    opportunity_name = text(validate=validate.Length(max=200))
+    amount = fields.Decimal(allow_none=True, validate=validate.Range(min=0), places=2,
+                            allow_nan=False)
+
+
+class CloseRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = text(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class PreviewRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    dmn = text(metadata={"description": "a lead_assignment table (DMN XML) not yet deployed"})
+    version = fields.Integer(validate=validate.Range(min=1),
+                             metadata={"description": "a deployed version instead"})
+    lead_ids = fields.List(fields.Integer(), validate=validate.Length(max=5000))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+
+class PreviewSchema(Schema):
+    decision_id = fields.String()
+    version = fields.Integer(allow_none=True)
+    leads = fields.Integer()
+    changed = fields.Integer()
+    by_team = fields.Dict()
+    by_owner = fields.Dict()
+    items = fields.List(fields.Dict())
+
+
+class MemberSchema(Schema):
+    username = fields.String()
+    position = fields.Integer()
+    weight = fields.Integer()
+    daily_cap = fields.Integer(allow_none=True)
+    on_leave = fields.Boolean()
+
+
+class TeamSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    manager = fields.String(attribute="manager_username", allow_none=True)
+    team_lead = fields.String(attribute="lead_username", allow_none=True)
+    members = fields.List(fields.Nested(MemberSchema))
+
+
+class MemberRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    username = text(required=True, validate=validate.Length(min=1, max=80))
+    weight = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    daily_cap = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    on_leave = fields.Boolean(load_default=False)
+
+
+class MemberUpdate(Schema):
+    class Meta:
+        unknown = RAISE
+
+    weight = fields.Integer(validate=validate.Range(min=1, max=100))
+    daily_cap = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    on_leave = fields.Boolean()
+
+
+class TeamRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    key = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,79}$"))
+    name = text(validate=validate.Length(max=200))
+    manager = text(allow_none=True)
+    team_lead = text(allow_none=True)
+    members = fields.List(fields.Nested(MemberRequest), load_default=list)
+
+
+class TeamUpdate(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = text(validate=validate.Length(max=200))
+    manager = text(allow_none=True)
+    team_lead = text(allow_none=True)

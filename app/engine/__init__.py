@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
 
-from .decisions import DecisionFailed, evaluate_decision
+from .decisions import DecisionFailed, decision_evaluator, evaluate_decision
 from .deployment import Analysis, Problem, SourceFile, analyse, parse_specs, read_xml
 from .runtime import EngineError, HumanTask, Run, Snapshot, to_json
 from .specs import as_utc as parse_moment
@@ -17,7 +17,7 @@ __all__ = [
     "Analysis", "DecisionFailed", "EngineError", "HumanTask", "Problem", "Run", "Snapshot",
     "SourceFile", "analyse", "evaluate_decision", "parse_specs", "read_xml", "to_json",
     "cached_specs", "duration_from", "NotStorable", "check_storable", "parse_cycle",
-    "parse_moment", "next_turn",
+    "parse_moment", "next_turn", "decision_evaluator",
 ]
 
 _SPEC_CACHE: OrderedDict = OrderedDict()

@@ -45,6 +45,8 @@ class PolicyDMNEngine(DMNEngine):
                 if lhs is None:
                     continue
                 try:
+                    if self._is_null(entry.input.expression, task) and "None" not in lhs:
+                        return False  # as in FEEL: a test on a missing value is not met
                     if not self.evaluate(entry.input.expression, lhs, task):
                         return False
                 except SpiffWorkflowException as exc:
@@ -55,6 +57,10 @@ class PolicyDMNEngine(DMNEngine):
                     error.add_note(f"Rule {rule.id} (row {rule.row_number})")
                     raise error from exc
         return True
+
+    @staticmethod
+    def _is_null(expression: str, task) -> bool:
+        return task.workflow.script_engine.evaluate(task, expression) is None
 
     def result(self, task):
         outputs, _ = self.evaluate_table(task)

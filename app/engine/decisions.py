@@ -21,21 +21,35 @@ class DecisionFailed(Exception):
 def evaluate_decision(dmn: SourceFile, decision_id: str, inputs: dict,
                       now: Callable[[], datetime]) -> dict:
     """{'outputs': {...}, 'matched_rules': [rule ids]} under the table's hit policy."""
+    return decision_evaluator(dmn, decision_id, now)(inputs)
+
+
+def decision_evaluator(dmn: SourceFile, decision_id: str,
+                       now: Callable[[], datetime]) -> Callable[[dict], dict]:
+    """Parse a table once, evaluate it for many inputs (replaying it against stored leads)."""
     analysis = Analysis()
     read_xml([dmn], analysis)
+    if dmn.name not in analysis.trees:
+        raise DecisionFailed("; ".join(p.reason for p in analysis.problems))
     parser = BpmnParser()
     parser.add_dmn_xml(analysis.trees[dmn.name], filename=dmn.name)
+    if decision_id not in parser.dmn_parsers:
+        raise DecisionFailed(f"the file defines no decision {decision_id!r}")
     engine = parser.get_engine(decision_id, None)
-    probe = _probe(inputs, now)
-    try:
-        for column in engine.decision_table.inputs:
-            _check_input(probe, column)
-        outputs, rules = engine.evaluate_table(probe)
-    except SpiffWorkflowException as exc:
-        notes = " ".join(getattr(exc, "__notes__", []) or [])
-        raise DecisionFailed(f"{exc.args[0] if exc.args else exc} {notes}".strip()) from exc
-    return {"outputs": to_json(outputs), "matched_rules": [rule.id for rule in rules],
-            "hit_policy": engine.hit_policy}
+
+    def evaluate(inputs: dict) -> dict:
+        probe = _probe(inputs, now)
+        try:
+            for column in engine.decision_table.inputs:
+                _check_input(probe, column)
+            outputs, rules = engine.evaluate_table(probe)
+        except SpiffWorkflowException as exc:
+            notes = " ".join(getattr(exc, "__notes__", []) or [])
+            raise DecisionFailed(f"{exc.args[0] if exc.args else exc} {notes}".strip()) from exc
+        return {"outputs": to_json(outputs), "matched_rules": [rule.id for rule in rules],
+                "hit_policy": engine.hit_policy}
+
+    return evaluate
 
 
 def _check_input(probe, column) -> None:

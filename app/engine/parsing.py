@@ -245,9 +245,10 @@ class ServiceTaskParser(CamundaTaskParser):
 
 class DecisionTaskParser(BusinessRuleTaskParser):
     def create_task(self):
-        engine = self.process_parser.parser.get_engine(self.get_decision_ref(self.node), self.node)
+        decision_id = self.get_decision_ref(self.node)
+        engine = self.process_parser.parser.get_engine(decision_id, self.node)
         return self.spec_class(
-            self.spec, self.bpmn_id, dmnEngine=engine,
+            self.spec, self.bpmn_id, dmnEngine=engine, decision_id=decision_id,
             result_variable=(self.node.get(CAMUNDA + "resultVariable") or "").strip() or None,
             map_result=self.node.get(CAMUNDA + "mapDecisionResult"), **self.bpmn_attributes)
 

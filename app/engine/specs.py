@@ -31,6 +31,8 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.camunda.specs.business_rule_task import (
     BusinessRuleTask as StockBusinessRuleTask,
 )
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from .storable import NotStorable, check_storable
 
@@ -213,23 +215,34 @@ class BusinessRuleTask(StockBusinessRuleTask):
     """
 
     def __init__(self, wf_spec, bpmn_id, dmnEngine, result_variable=None, map_result=None,
-                 **kwargs):
+                 decision_id=None, **kwargs):
         super().__init__(wf_spec, bpmn_id, dmnEngine, **kwargs)
         self.result_variable = result_variable
         self.map_result = map_result or "resultList"
+        self.decision_id = decision_id
 
     def _run_hook(self, my_task):
-        result = super()._run_hook(my_task)
-        if self.result_variable:
+        try:
             outputs, rules = self.dmnEngine.evaluate_table(my_task)
+        except SpiffWorkflowException as exc:
+            exc.add_note(f"Business Rule Task '{self.bpmn_name or self.bpmn_id}'.")
+            raise
+        except Exception as exc:
+            raise WorkflowTaskException(str(exc), task=my_task, exception=exc) from exc
+        my_task.data = DeepMerge.merge(my_task.data, outputs)
+        if self.result_variable:
             my_task.data[self.result_variable] = shape_decision_result(
                 outputs, bool(rules), self.map_result)
+        # why the table decided so (rule ids): handlers record it, users never see it
+        my_task.data["_decision"] = {"decision_id": self.decision_id,
+                                     "rules": [rule.id for rule in rules],
+                                     "hit_policy": self.dmnEngine.hit_policy}
         try:
             check_storable(my_task.data)
         except NotStorable as exc:
             raise WorkflowTaskException(f"the decision gave data that cannot be saved: {exc}",
                                         task=my_task) from exc
-        return result
+        return True
 
 
 def shape_decision_result(outputs: dict, matched: bool, mapping: str):

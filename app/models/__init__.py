@@ -45,6 +45,7 @@ class Base(DeclarativeBase):
 
 
 from . import (  # noqa: E402,F401
+    capture,
     customer,
     definition,
     event,

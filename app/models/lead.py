@@ -13,6 +13,10 @@ from . import Base
 LEAD_STATUSES = ("new", "pool", "assigned", "contacted", "qualified", "nurture", "closed",
                  "converted")
 OPEN_LEAD_STATUSES = ("new", "pool", "assigned", "contacted", "qualified", "nurture")
+# The codes of the lead_assignment table's inputs (a contract other parts rely on).
+REGIONS = ("east_china", "north_china", "south_china", "central_china", "west_china", "overseas")
+INDUSTRIES = ("manufacturing", "retail", "finance", "technology", "services", "other")
+PRODUCT_INTERESTS = ("crm_solution", "erp", "analytics", "other")
 
 
 class Team(Base):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import func, select
 
 from .. import db, engine
@@ -14,6 +12,7 @@ from ..models.definition import (
     ProcessDefinition,
     StoredFile,
 )
+from .forms import parse_form
 
 
 def _latest_ids(model, key_column):
@@ -68,6 +67,14 @@ def decision(decision_id: str) -> DecisionDefinition:
                               .order_by(DecisionDefinition.version.desc()).limit(1))
     if row is None:
         raise NotFound(f"no decision with id {decision_id!r} is deployed")
+    return row
+
+
+def decision_version(decision_id: str, version: int) -> DecisionDefinition:
+    row = db.session().scalar(select(DecisionDefinition).where(
+        DecisionDefinition.decision_id == decision_id, DecisionDefinition.version == version))
+    if row is None:
+        raise NotFound(f"decision {decision_id!r} has no version {version}")
     return row
 
 
@@ -135,5 +142,5 @@ def form_by_hash(file_hash: str) -> dict:
     """A form definition by content hash (content-addressed, so cached for good)."""
     if file_hash not in _forms:
         stored = file_contents([file_hash])[file_hash]
-        _forms[file_hash] = json.loads(stored.content)
+        _forms[file_hash] = parse_form(stored.content, stored.name)  # a key from the file name
     return _forms[file_hash]

@@ -25,7 +25,12 @@ FIELD_KEYS = {
     "name", "type", "label", "required", "choices", "min", "max", "min_length", "max_length",
     "pattern", "default", "help", "places",
 }
-FORM_KEYS = {"key", "title", "description", "fields"}
+FORM_KEYS = {"key", "title", "description", "fields", "public"}
+# "public": {"source": "web_form", "campaign": "...", "thanks": {"en": ...}} makes the form a
+# public lead form at /forms/<key> (no login); its fields named like lead fields fill them
+PUBLIC_KEYS = {"source", "campaign", "thanks"}
+PUBLIC_SOURCE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+HONEYPOT = "company_website"  # a field hidden from people on public forms; bots fill it in
 LANGUAGES = ("en", "zh-CN")
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -58,7 +63,38 @@ def parse_form(content: bytes, filename: str) -> dict:
         if field["name"] in seen:
             raise FormDefinitionError(f"field {field['name']!r} is defined twice")
         seen.add(field["name"])
+    if "public" in form:
+        _check_public(form)
     return form
+
+
+def _check_public(form: dict) -> None:
+    public = form["public"]
+    if not isinstance(public, dict):
+        raise FormDefinitionError("'public' is an object: {\"source\": \"web_form\", "
+                                  "\"campaign\": \"...\"}")
+    unknown = set(public) - PUBLIC_KEYS
+    if unknown:
+        raise FormDefinitionError(f"public: unknown keys {sorted(unknown)}; allowed: "
+                                  f"{sorted(PUBLIC_KEYS)}")
+    source = public.setdefault("source", "web_form")
+    if not isinstance(source, str) or not PUBLIC_SOURCE.fullmatch(source):
+        raise FormDefinitionError("public: 'source' is a code (a-z, 0-9, _), e.g. web_form")
+    campaign = public.get("campaign")
+    if campaign is not None and not (isinstance(campaign, str) and len(campaign) <= 200):
+        raise FormDefinitionError("public: 'campaign' is a string of at most 200 characters")
+    if "thanks" in public:
+        _check_label(public["thanks"], "public: thanks")
+    names = {field["name"] for field in form["fields"]}
+    if HONEYPOT in names:
+        raise FormDefinitionError(f"field {HONEYPOT!r}: the name is reserved on public forms "
+                                  "(it catches bots)")
+    if "name" not in names or not names & {"phone", "email"}:
+        raise FormDefinitionError("a public form creates leads: it needs a 'name' field and a "
+                                  "'phone' or 'email' field")
+    if any(field.get("type") == "datetime" for field in form["fields"]):
+        raise FormDefinitionError("a public form cannot use datetime fields (browsers send "
+                                  "no time zone); use a date")
 
 
 def _check_label(label, where: str) -> None:

@@ -6,18 +6,21 @@ decisions (the DMN table and the strategies) are in ``routing.py``.
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import func, select
 
-from .. import db
-from ..errors import NotFound
-from ..models.instance import ProcessInstance
-from ..models.lead import Lead, LeadEvent
+from .. import db, engine
+from ..errors import Conflict, DeploymentRejected, Forbidden, Invalid, NotFound
+from ..models.customer import Interaction, Opportunity
+from ..models.instance import OPEN_STATUSES, ProcessInstance
+from ..models.lead import OPEN_LEAD_STATUSES, Lead, LeadEvent
 from ..models.user import User
-from . import clock, definitions, visibility
+from . import clock, customers, definitions, instances, routing, teams, users, visibility
 from .instances import Page, start_definition
 
 ROUTING_PROCESS = "lead_routing"
 FOLLOWUP_PROCESS = "lead_followup"
+ASSIGNED_MESSAGE = "lead_assigned"  # starts lead_followup
 
 
 def business_key(lead: Lead) -> str:
@@ -82,3 +85,232 @@ def search(user: User, *, status: str | None = None, owner: str | None = None,
 def events(lead: Lead) -> list[LeadEvent]:
     return list(db.session().scalars(select(LeadEvent).where(LeadEvent.lead_id == lead.id)
                                      .order_by(LeadEvent.id)))
+
+
+# -- assignment -------------------------------------------------------------------------------
+
+def assign_routed(lead: Lead, team_key: str | None, strategy: str | None,
+                  explanation: dict) -> Lead:
+    """Apply the routing decision: an owner by the team's strategy, or the pool."""
+    team = routing.locked_team(team_key)
+    state = routing.team_state(team, clock.now()) if team is not None else None
+    outcome, state = routing.decide_owner(team_key, strategy, explanation, state)
+    if state is not None:
+        routing.save_state(state)
+    lead.routing = outcome.explanation
+    if outcome.owner:
+        _give(lead, outcome.owner, outcome.team, by=None, kind="assigned",
+              why=outcome.explanation.get("result"))
+    else:
+        _to_pool(lead, team=outcome.team, by=None, why=outcome.explanation.get("why"))
+    return lead
+
+
+def _give(lead: Lead, owner: str, team: str | None, *, by: str | None, kind: str,
+          **data) -> None:
+    now = clock.now()
+    lead.owner, lead.team = owner, team or lead.team
+    lead.status = "assigned"
+    lead.assigned_at = lead.updated_at = now
+    record_event(lead, kind, by=by, owner=owner, team=lead.team, **data)
+    if kind != "assigned":  # counts towards the owner's daily cap like any assignment
+        record_event(lead, "assigned", by=by, owner=owner, team=lead.team, via=kind)
+
+
+def _to_pool(lead: Lead, *, team: str | None, by: str | None, why: str | None,
+             kind: str = "pooled") -> None:
+    lead.owner = None
+    lead.team = team
+    lead.status = "pool"
+    lead.updated_at = clock.now()
+    record_event(lead, kind, by=by, why=why)
+
+
+def manager_of(lead: Lead) -> str | None:
+    team = teams.find(lead.team)
+    return team.manager_username if team else None
+
+
+def start_followup(lead: Lead, *, user: User | None = None) -> ProcessInstance:
+    """The follow-up SOP for the lead's (new) owner; a running one for the old owner ends."""
+    for instance in db.session().scalars(
+            select(ProcessInstance).where(ProcessInstance.business_key == business_key(lead),
+                                          ProcessInstance.process_key == FOLLOWUP_PROCESS,
+                                          ProcessInstance.status.in_(OPEN_STATUSES))):
+        instances.cancel_unchecked(instance.id)
+    return start_definition(
+        definitions.process(FOLLOWUP_PROCESS), user=user, business_key=business_key(lead),
+        message=ASSIGNED_MESSAGE,
+        variables={"lead_id": lead.id, "owner": lead.owner, "manager": manager_of(lead),
+                   "recontact_days": current_app.config["LEAD_RECONTACT_DAYS"]})
+
+
+def dispatch(lead_id: int, owner: str, user: User) -> Lead:
+    """A manager gives a lead (from the pool, or from someone else) to a sales rep."""
+    if not user.has_role("manager", "admin"):
+        raise Forbidden("only managers dispatch leads")
+    lead = locked(lead_id)
+    visibility.require_lead(user, lead)
+    if lead.status not in OPEN_LEAD_STATUSES:
+        raise Conflict(f"the lead is {lead.status}")
+    person = users.find(owner)
+    if person is None or not person.active or not person.has_role("sales", "manager"):
+        raise Invalid(f"{owner!r} is not an active sales rep", fields={"owner": ["not a rep"]})
+    team = teams.team_of(owner) if lead.team is None else lead.team
+    _give(lead, owner, team, by=user.username, kind="dispatched")
+    start_followup(lead, user=user)
+    return lead
+
+
+def claim(lead_id: int, user: User) -> Lead:
+    """A sales rep takes a lead from the pool, within a daily claim limit."""
+    lead = locked(lead_id)
+    if lead.status != "pool":
+        raise Conflict("the lead is not in the pool" + (f": {lead.owner} has it" if lead.owner
+                                                        else ""))
+    limit = current_app.config["LEAD_CLAIM_LIMIT"]
+    claimed = db.session().scalar(select(func.count()).select_from(LeadEvent).where(
+        LeadEvent.kind == "claimed", LeadEvent.by == user.username,
+        LeadEvent.at >= routing.day_start(clock.now())))
+    if claimed >= limit:
+        raise Conflict(f"you have claimed {claimed} leads today; the limit is {limit}",
+                       limit=limit)
+    lead.claimed_from_pool_at = clock.now()
+    _give(lead, user.username, lead.team or teams.team_of(user.username), by=user.username,
+          kind="claimed")
+    start_followup(lead, user=user)
+    return lead
+
+
+def return_to_pool(lead: Lead, *, why: str, by: str | None = None) -> Lead:
+    """An unworked lead goes back to the pool (the follow-up's protection period ran out, or a
+    manager sent it back)."""
+    previous = lead.owner
+    _to_pool(lead, team=lead.team, by=by, why=why, kind="returned")
+    lead.routing = {**(lead.routing or {}), "returned_from": previous}
+    return lead
+
+
+def pool(user: User, *, page: int = 1, per_page: int = 50) -> Page:
+    return search(user, status="pool", page=page, per_page=per_page)
+
+
+# -- working the lead (called from the follow-up SOP's service tasks) --------------------------
+
+INTENT_STATUS = {"high": "qualified", "nurture": "nurture", "invalid": "contacted"}
+
+
+def record_call(lead: Lead, *, by: str | None, notes: str | None, intent: str | None,
+                reason: str | None = None, subject: str = "Call") -> Interaction:
+    """A call with the lead: an interaction on its timeline, and the status its intent gives."""
+    now = clock.now()
+    interaction = Interaction(kind="call", lead_id=lead.id, account_id=lead.account_id,
+                              contact_id=lead.contact_id, subject=subject, body=notes,
+                              data={"intent": intent, "reason": reason}, occurred_at=now,
+                              by=by, created_at=now, updated_at=now)
+    db.session().add(interaction)
+    if lead.status not in ("converted", "closed"):
+        lead.status = INTENT_STATUS.get(intent or "", "contacted")
+        lead.updated_at = now
+    record_event(lead, "called", by=by, intent=intent)
+    return interaction
+
+
+def close(lead: Lead, *, reason: str | None, by: str | None = None) -> Lead:
+    if lead.status == "converted":
+        raise Conflict("a converted lead is not closed")
+    lead.status = "closed"
+    lead.close_reason = (reason or "").strip() or "no reason given"
+    lead.updated_at = clock.now()
+    record_event(lead, "closed", by=by, reason=lead.close_reason)
+    return lead
+
+
+def convert(lead: Lead, *, by: str | None, opportunity_name: str | None = None,
+            amount=None) -> Lead:
+    """Customer (account), contact and opportunity from the lead, linked, never twice: an
+    account with the same name and a contact with the same phone or email are reused."""
+    if lead.status == "closed":
+        raise Conflict("a closed lead cannot be converted")
+    owner = lead.owner or by
+    account = customers.find_account_by_name(lead.company or lead.name)
+    if account is None:
+        account = customers.new_account(lead.company or lead.name, owner=owner,
+                                        team=lead.team, created_by=by, source_lead_id=lead.id,
+                                        industry=lead.industry, region=lead.region,
+                                        company_size=lead.company_size)
+    contact = customers.find_contact(phone=lead.phone, email=lead.email,
+                                     account_id=account.id)
+    if contact is None:
+        contact = customers.new_contact(account, name=lead.name, phone=lead.phone,
+                                        email=lead.email, created_by=by,
+                                        source_lead_id=lead.id)
+    opportunity = db.session().get(Opportunity, lead.opportunity_id) if lead.opportunity_id \
+        else None
+    now = clock.now()
+    if opportunity is None:
+        opportunity = Opportunity(
+            account_id=account.id, contact_id=contact.id, lead_id=lead.id,
+            name=opportunity_name or f"{account.name}: {lead.product_interest or 'new deal'}",
+            amount=amount if amount is not None else lead.budget, owner=owner,
+            created_by=by, created_at=now, updated_at=now)
+        db.session().add(opportunity)
+        db.session().flush()
+    lead.account_id, lead.contact_id, lead.opportunity_id = account.id, contact.id, opportunity.id
+    lead.status = "converted"
+    lead.updated_at = now
+    record_event(lead, "converted", by=by, account_id=account.id, contact_id=contact.id,
+                 opportunity_id=opportunity.id)
+    return lead
+
+
+def convert_by(lead_id: int, user: User, *, opportunity_name: str | None = None,
+               amount=None) -> Lead:
+    """The API's convert: the owner, their managers or an admin."""
+    lead = locked(lead_id)
+    visibility.require_lead(user, lead)
+    if lead.status == "pool":
+        raise Conflict("claim or dispatch the lead before converting it")
+    return convert(lead, by=user.username, opportunity_name=opportunity_name, amount=amount)
+
+
+def reassign(lead: Lead, owner: str, *, by: str | None) -> Lead:
+    """The lead changes hands inside its running follow-up (the SOP carries on)."""
+    _give(lead, owner, lead.team, by=by, kind="reassigned")
+    return lead
+
+
+def routing_preview(user: User, *, dmn: bytes | None = None, version: int | None = None,
+                    lead_ids: list[int] | None = None, limit: int = 500) -> dict:
+    """What a (new) lead_assignment table would do with the stored leads: analysts check a
+    change before deploying it."""
+    if not user.has_role("analyst", "admin"):
+        raise Forbidden("the routing preview is for analysts")
+    if dmn is not None:
+        source = engine.SourceFile("preview.dmn", dmn)
+        problems = engine.analyse([], [source], form_keys=set(), known_groups=set()).problems
+        if problems:
+            raise DeploymentRejected(f"{len(problems)} problem(s) in the table",
+                                     problems=[p.as_dict() for p in problems])
+    else:
+        decision = (definitions.decision_version(routing.DECISION_ID, version) if version
+                    else definitions.decision(routing.DECISION_ID))
+        source = engine.SourceFile(decision.file.name, decision.file.content)
+        version = decision.version
+    stmt = select(Lead).order_by(Lead.created_at, Lead.id).limit(limit)
+    if lead_ids:
+        stmt = stmt.where(Lead.id.in_(lead_ids))
+    try:
+        return routing.preview(source, leads=list(db.session().scalars(stmt)), version=version)
+    except engine.DecisionFailed as exc:
+        raise Invalid(f"the table cannot be replayed: {exc}", fields={"dmn": [str(exc)]}) from exc
+
+
+def close_by(lead_id: int, user: User, *, reason: str) -> Lead:
+    lead = locked(lead_id)
+    visibility.require_lead(user, lead)
+    if lead.status == "pool" and not user.has_role("manager", "admin"):
+        raise Forbidden("only managers close leads in the pool")
+    if lead.status == "closed":
+        raise Conflict("the lead is closed already")
+    return close(lead, reason=reason, by=user.username)

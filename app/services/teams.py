@@ -107,3 +107,10 @@ def ensure_demo_teams() -> list[str]:
                    members=[{"username": m} for m in members])
             created.append(key)
     return created
+
+
+def team_of(username: str) -> str | None:
+    """The key of the (first) team the user is a member of."""
+    return db.session().scalar(select(Team.key).join(TeamMember, TeamMember.team_id == Team.id)
+                               .where(TeamMember.username == username)
+                               .order_by(Team.key).limit(1))

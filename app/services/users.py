@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
 from ..clock import utcnow
-from ..errors import Conflict, Invalid, Unauthorized
+from ..errors import Conflict, Invalid, NotFound, Unauthorized
 from ..models.user import ROLES, ApiToken, User
 from . import clock
 
@@ -75,7 +75,8 @@ def ensure_demo_users() -> list[str]:
 def issue_token(username: str, password: str) -> str:
     """A new bearer token for valid credentials; the same error for any bad input."""
     user = db.session().scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    if (user is None or not user.active or user.api_client
+            or not check_password_hash(user.password_hash, password)):
         raise Unauthorized("wrong username or password")
     token = secrets.token_urlsafe(32)
     now = utcnow()  # real time: moving the test clock must not expire everybody's token
@@ -87,6 +88,11 @@ def issue_token(username: str, password: str) -> str:
 
 def user_for_token(token: str) -> User:
     """The active user a bearer token belongs to; Unauthorized if none."""
+    return token_for(token).user
+
+
+def token_for(token: str) -> ApiToken:
+    """The valid token row (its user and scopes) of a bearer token; Unauthorized if none."""
     row = db.session().scalar(select(ApiToken).options(joinedload(ApiToken.user))
                               .where(ApiToken.token_hash == _hash_token(token)))
     now = utcnow()
@@ -94,7 +100,7 @@ def user_for_token(token: str) -> User:
             or (row.expires_at is not None and row.expires_at <= now)
             or not row.user.active):
         raise Unauthorized("the token is invalid or has expired")
-    return row.user
+    return row
 
 
 def find(username: str) -> User | None:
@@ -104,3 +110,64 @@ def find(username: str) -> User | None:
 def usernames_with_any_role(roles: list[str]) -> list[str]:
     users = db.session().scalars(select(User).where(User.active.is_(True)))
     return sorted(u.username for u in users if u.has_role(*roles))
+
+
+# -- API clients: machines that call the API with a scoped, non-expiring token ---------------
+
+SCOPES = ("leads:write",)
+NO_PASSWORD = "!"  # in place of a password hash: no password ever matches it
+
+
+def is_api_client(user: User) -> bool:
+    return user.api_client
+
+
+def create_client(name: str, scopes: list[str], *, display_name: str = "") -> tuple[User, str]:
+    """An API client (a user with no roles who cannot sign in) and its first token, returned
+    once: only its hash is stored."""
+    if not name or not name.replace("_", "").replace(".", "").isalnum():
+        raise Invalid("a client name is letters, digits, '.' and '_'",
+                      fields={"name": ["invalid"]})
+    _check_scopes(scopes)
+    session = db.session()
+    if session.scalar(select(User).where(User.username == name)) is not None:
+        raise Conflict(f"user {name!r} exists")
+    user = User(username=name, display_name=display_name or f"API client {name}",
+                password_hash=NO_PASSWORD, api_client=True, roles=[], language="en", active=True,
+                created_at=clock.now())
+    session.add(user)
+    session.flush()
+    return user, issue_client_token(name, scopes)
+
+
+def issue_client_token(name: str, scopes: list[str]) -> str:
+    """Another non-expiring token for an API client (to rotate: issue, switch, revoke)."""
+    _check_scopes(scopes)
+    user = find(name)
+    if user is None or not is_api_client(user):
+        raise NotFound(f"no API client {name!r}")
+    token = secrets.token_urlsafe(32)
+    db.session().add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name="client",
+                              scopes=sorted(set(scopes)), created_at=utcnow(),
+                              expires_at=None))
+    return token
+
+
+def revoke_client_tokens(name: str) -> int:
+    """Revoke every token of an API client; returns how many were valid."""
+    user = find(name)
+    if user is None or not is_api_client(user):
+        raise NotFound(f"no API client {name!r}")
+    revoked = 0
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+            revoked += 1
+    return revoked
+
+
+def _check_scopes(scopes: list[str]) -> None:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if not scopes or unknown:
+        raise Invalid(f"scopes are {', '.join(SCOPES)}; unknown: {', '.join(unknown) or '-'}",
+                      fields={"scopes": [f"choose from {', '.join(SCOPES)}"]})

@@ -195,3 +195,12 @@ def test_an_unknown_owner_or_a_bad_due_date_leaves_the_task_to_its_group(api):
     [task] = instance["active_tasks"]
     assert task["assignee"] is None and task["due_at"] is None
     assert api.as_("bob").post(f"/api/tasks/{task['id']}/claim").status_code == 200
+
+
+def test_a_form_file_without_a_key_takes_its_file_name(api):
+    api.deploy("bpmn/inbound_lead.bpmn", "forms/call_notes.json")  # call_notes.json has no key
+    started = api.as_("alice").post("/api/messages", json={"name": "lead_received"})
+    [task] = api.as_("mia").instance(started.json["instance"]["id"])["active_tasks"]
+    assert api.as_("alice").get(f"/api/tasks/{task['id']}").json["form"]["key"] == "call_notes"
+    done = api.as_("alice").complete(task["id"], {"notes": "ok", "intent": "high"})
+    assert done["status"] == "completed"

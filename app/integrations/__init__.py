@@ -1,0 +1,1 @@
+"""Integration data: how third-party systems' payloads map onto ours (read by services)."""

@@ -1,0 +1,71 @@
+"""The public pages' own words, in English and Chinese (form labels come from the forms)."""
+
+from __future__ import annotations
+
+TEXTS = {
+    "en": {
+        "submit": "Send",
+        "required": "required",
+        "choose": "Choose…",
+        "errors": "Please correct the marked fields.",
+        "honeypot": "Leave this field empty",
+        "thanks_title": "Thank you",
+        "thanks": "Thank you! We have received your details and will be in touch soon.",
+        "too_many_title": "Too many submissions",
+        "too_many": "Too many submissions from your network. Please try again in {minutes} "
+                    "minute(s).",
+        "too_large_title": "Too much data",
+        "too_large": "The submission is too large. Please shorten your message.",
+        "not_found_title": "Form not found",
+        "not_found": "This form does not exist or is no longer available.",
+        "switch": "中文",
+    },
+    "zh-CN": {
+        "submit": "提交",
+        "required": "必填",
+        "choose": "请选择…",
+        "errors": "请修改标出的字段。",
+        "honeypot": "请勿填写此项",
+        "thanks_title": "感谢您的提交",
+        "thanks": "感谢您！我们已收到您的信息，会尽快与您联系。",
+        "too_many_title": "提交过于频繁",
+        "too_many": "您所在网络的提交次数过多，请在 {minutes} 分钟后重试。",
+        "too_large_title": "内容过多",
+        "too_large": "提交的内容过大，请精简后重试。",
+        "not_found_title": "表单不存在",
+        "not_found": "该表单不存在或已停止使用。",
+        "switch": "English",
+    },
+}
+
+# marshmallow's and the lead checks' messages, for the Chinese page (others show as they are)
+_ZH_ERRORS = (
+    ("Missing data for required field", "此项为必填。"),
+    ("Field may not be null", "此项为必填。"),
+    ("give a phone or an email", "请至少填写电话或邮箱。"),
+    ("not a phone number", "请填写有效的电话号码：11 位手机号（如 138 0013 8000，可带 +86），"
+                           "或以 + 开头的国际号码。"),
+    ("not an email address", "请填写有效的邮箱地址。"),
+    ("Not a valid email address", "请填写有效的邮箱地址。"),
+    ("Not a valid integer", "请填写整数。"),
+    ("Not a valid number", "请填写数字。"),
+    ("Not a valid date", "请填写有效的日期。"),
+    ("Not a valid boolean", "请选择是或否。"),
+    ("Must be one of", "请从列表中选择。"),
+    ("One or more of the choices", "请从列表中选择。"),
+    ("Choose at least one", "请至少选择一项。"),
+    ("Longer than maximum length", "内容过长。"),
+    ("Shorter than minimum length", "内容过短。"),
+    ("Must be greater than or equal to", "数值过小。"),
+    ("Must be less than or equal to", "数值过大。"),
+    ("Unknown field", "未知字段。"),
+)
+
+
+def translate_error(message: str, lang: str) -> str:
+    if lang != "zh-CN":
+        return message
+    for start, chinese in _ZH_ERRORS:
+        if message.startswith(start):
+            return chinese
+    return message

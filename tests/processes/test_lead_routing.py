@@ -1,0 +1,214 @@
+"""Lead routing: the lead_assignment table picks the team, the team's strategy the owner."""
+
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def new_lead(api, user="alice", **fields):
+    body = {"name": "Wang Wei", "company": "ACME", "phone": None, **fields}
+    body = {k: v for k, v in body.items() if v is not None}
+    response = api.as_(user).post("/api/leads", json=body)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def phone(n: int) -> str:
+    return f"139{n:08d}"
+
+
+def add_people(app, *names, roles=("sales",)):
+    from app.services import users
+
+    with app.app_context(), app.extensions["crm_db"].unit_of_work():
+        for name in names:
+            users.create(name, "demo", list(roles))
+
+
+def team_change(api, key, username, **changes):
+    response = api.as_("mia").client.patch(f"/api/teams/{key}/members/{username}", json=changes,
+                                           headers=api.auth.headers("mia"))
+    assert response.status_code == 200, response.json
+
+
+def test_the_table_routes_by_product_interest_and_by_region_and_industry(api, shipped):
+    crm = new_lead(api, phone=phone(1), region="west_china", product_interest="crm_solution")
+    assert (crm["team"], crm["status"]) == ("product_experts", "assigned")
+    assert crm["owner"] in ("carol", "dave")
+    factory = new_lead(api, phone=phone(2), region="east_china", industry="manufacturing",
+                       product_interest="erp")
+    assert factory["team"] == "shanghai_a" and factory["owner"] in ("alice", "bob")
+    elsewhere = new_lead(api, phone=phone(3), region="overseas", industry="retail")
+    assert (elsewhere["status"], elsewhere["owner"]) == ("pool", None)
+
+
+def test_every_assignment_records_why(api, shipped):
+    lead = new_lead(api, phone=phone(1), region="east_china", industry="manufacturing",
+                    company_size=50, product_interest="erp")
+    detail = api.as_("mia").get(f"/api/leads/{lead['id']}").json
+    routing = detail["routing"]
+    assert routing["inputs"] == {"region": "east_china", "industry": "manufacturing",
+                                 "product_interest": "erp", "company_size": 50,
+                                 "source": "api"}
+    assert routing["decision"] == "lead_assignment"
+    assert routing["rule"] == "east_china_manufacturing_to_shanghai_a"
+    assert routing["strategy"] == "least_loaded" and routing["team"] == "shanghai_a"
+    assert {c["username"] for c in routing["candidates"]} == {"alice", "bob"}
+    assert [e["kind"] for e in detail["events"]][:2] == ["created", "assigned"]
+
+
+def test_round_robin_takes_turns(api, shipped):
+    owners = [new_lead(api, phone=phone(n), product_interest="crm_solution")["owner"]
+              for n in range(6)]
+    assert owners == ["carol", "dave"] * 3
+
+
+def test_least_loaded_gives_the_lead_to_whoever_has_fewest_open_leads(api, shipped):
+    owners = [new_lead(api, phone=phone(n), region="east_china",
+                       industry="manufacturing")["owner"] for n in range(4)]
+    assert Counter(owners) == {"alice": 2, "bob": 2}
+    mine = api.as_("alice").get("/api/leads?owner=me").json["items"]
+    for lead in mine:  # alice's two are closed: she is the least loaded now
+        api.as_("alice").post(f"/api/leads/{lead['id']}/close", json={"reason": "no budget"})
+    assert new_lead(api, phone=phone(9), region="east_china",
+                    industry="manufacturing")["owner"] == "alice"
+
+
+def test_weighted_shares_by_weight(api, shipped):
+    team_change(api, "shanghai_a", "alice", weight=3)
+    owners = [new_lead(api, phone=phone(n), region="east_china", industry="retail",
+                       company_size=5000)["owner"] for n in range(8)]
+    assert Counter(owners) == {"alice": 6, "bob": 2}
+
+
+def test_caps_and_leave_are_respected_and_the_team_lead_then_the_pool_take_over(api, shipped):
+    team_change(api, "product_experts", "dave", on_leave=True)
+    team_change(api, "product_experts", "carol", daily_cap=2)
+    owners = [new_lead(api, phone=phone(n), product_interest="crm_solution")["owner"]
+              for n in range(3)]
+    assert owners == ["carol", "carol", "carol"]  # dave on leave; carol capped: carol is the lead
+    detail = api.as_("mia").get("/api/leads?owner=carol").json["items"][0]
+    routing = api.as_("mia").get(f"/api/leads/{detail['id']}").json["routing"]
+    assert routing["result"] == "team_lead"
+    reasons = {c["username"]: c["why"] for c in routing["candidates"]}
+    assert reasons["dave"] == "on leave" and reasons["carol"].startswith("daily cap reached")
+    team_change(api, "product_experts", "carol", on_leave=True)  # the team lead is away too
+    assert new_lead(api, phone=phone(7), product_interest="crm_solution")["status"] == "pool"
+
+
+def test_round_robin_is_fair_across_two_app_instances_sharing_the_database(api, app, shipped,
+                                                                          database_url):
+    add_people(app, "erin", "frank")
+    for name in ("erin", "frank"):
+        response = api.as_("mia").post("/api/teams/product_experts/members",
+                                       json={"username": name})
+        assert response.status_code == 201, response.json
+    second = create_app({**app.config, "DATABASE_URL": database_url})
+    apps = [app, second]
+    tokens = {i: api.auth.token("alice") for i in range(2)}
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def post_leads(index):
+        client = apps[index].test_client()
+        barrier.wait()
+        for n in range(50):
+            response = client.post(
+                "/api/leads", headers={"Authorization": f"Bearer {tokens[index]}"},
+                json={"name": f"Lead {index}-{n}", "phone": phone(index * 100 + n),
+                      "product_interest": "crm_solution"})
+            if response.status_code != 201:
+                failures.append(response.json)
+
+    threads = [threading.Thread(target=post_leads, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    second.extensions["crm_db"].dispose()
+    assert failures == []
+    owners = Counter(lead["owner"] for lead in api.as_("admin").get(
+        "/api/leads?per_page=500").json["items"])
+    assert owners == {"carol": 25, "dave": 25, "erin": 25, "frank": 25}
+
+
+def test_the_pool_dispatch_and_claims(api, app, shipped):
+    app.config["LEAD_CLAIM_LIMIT"] = 1
+    pooled = [new_lead(api, phone=phone(n), region="overseas") for n in range(3)]
+    pool = api.as_("bob").get("/api/lead-pool").json
+    assert pool["total"] == 3
+    claimed = api.as_("bob").post(f"/api/leads/{pooled[0]['id']}/claim")
+    assert claimed.status_code == 200 and claimed.json["owner"] == "bob"
+    again = api.as_("bob").post(f"/api/leads/{pooled[1]['id']}/claim")
+    assert again.status_code == 409 and "limit" in again.json["message"]
+    taken = api.as_("alice").post(f"/api/leads/{pooled[0]['id']}/claim")
+    assert taken.status_code == 409
+    assert api.as_("alice").post(f"/api/leads/{pooled[1]['id']}/assign",
+                                 json={"owner": "alice"}).status_code == 403
+    dispatched = api.as_("mia").post(f"/api/leads/{pooled[1]['id']}/assign",
+                                     json={"owner": "dave"})
+    assert dispatched.status_code == 200 and dispatched.json["owner"] == "dave"
+    assert [e["kind"] for e in dispatched.json["events"]][-2:] == ["dispatched", "assigned"]
+    bad = api.as_("mia").post(f"/api/leads/{pooled[2]['id']}/assign", json={"owner": "ana"})
+    assert bad.status_code == 422
+    followups = api.as_("mia").get(
+        f"/api/process-instances?business_key=lead:{pooled[1]['id']}"
+        "&process_key=lead_followup").json["items"]
+    assert followups[0]["active_tasks"][0]["assignee"] == "dave"
+
+
+def test_a_rep_cannot_read_another_reps_lead(api, shipped):
+    lead = new_lead(api, phone=phone(1), product_interest="crm_solution")
+    other = "dave" if lead["owner"] == "carol" else "carol"
+    assert api.as_(other).get(f"/api/leads/{lead['id']}").status_code == 403
+    assert api.as_(lead["owner"]).get(f"/api/leads/{lead['id']}").status_code == 200
+    assert api.as_("mia").get(f"/api/leads/{lead['id']}").status_code == 200
+    assert api.as_(other).get("/api/leads").json["total"] == 0
+    assert api.as_("alice").get("/api/leads/9999").status_code == 404
+
+
+def test_the_routing_preview_replays_a_new_table_against_stored_leads(api, shipped):
+    for n in range(4):
+        new_lead(api, phone=phone(n), region="east_china", industry="manufacturing")
+    table = (ROOT / "dmn/lead_assignment.dmn").read_text().replace(
+        '<outputEntry id="r2_team"><text>"shanghai_a"</text></outputEntry>',
+        '<outputEntry id="r2_team"><text>"product_experts"</text></outputEntry>').replace(
+        '<outputEntry id="r2_strategy"><text>"least_loaded"</text></outputEntry>',
+        '<outputEntry id="r2_strategy"><text>"round_robin"</text></outputEntry>')
+    response = api.as_("ana").post("/api/leads/routing-preview", json={"dmn": table})
+    assert response.status_code == 200, response.json
+    preview = response.json
+    assert preview["leads"] == 4 and preview["changed"] == 4
+    assert preview["by_team"] == {"product_experts": 4}
+    assert preview["by_owner"] == {"carol": 2, "dave": 2}
+    assert preview["items"][0]["preview"]["rule"] == "east_china_manufacturing_to_shanghai_a"
+    unchanged = api.as_("ana").post("/api/leads/routing-preview", json={"version": 1}).json
+    assert unchanged["changed"] == 0
+    assert api.as_("alice").post("/api/leads/routing-preview", json={}).status_code == 403
+    broken = api.as_("ana").post("/api/leads/routing-preview", json={"dmn": table.replace(
+        '<inputEntry id="r2_region"><text>"east_china"</text>',
+        '<inputEntry id="r2_region"><text>east_china</text>')})
+    assert broken.status_code == 400
+    assert broken.json["problems"][0]["element_id"] == "east_china_manufacturing_to_shanghai_a"
+
+
+@pytest.mark.parametrize("region, industry, product, size, team", [
+    ("east_china", "manufacturing", "erp", 10, "shanghai_a"),
+    ("north_china", "manufacturing", "crm_solution", 10, "product_experts"),
+    ("east_china", "retail", "other", 5000, "shanghai_a"),
+    ("east_china", "retail", "other", None, "pool"),
+    ("overseas", "other", "analytics", 10, "pool"),
+])
+def test_the_shipped_table_through_the_decision_api(api, shipped, region, industry, product,
+                                                    size, team):
+    response = api.as_("ana").post("/api/decisions/lead_assignment/evaluate", json={"inputs": {
+        "region": region, "industry": industry, "product_interest": product,
+        "company_size": size, "source": "api"}})
+    assert response.status_code == 200, response.json
+    assert response.json["outputs"]["team"] == team
