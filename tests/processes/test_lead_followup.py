@@ -133,3 +133,27 @@ def test_converting_twice_or_a_second_lead_of_the_same_company_makes_no_duplicat
     converted = api.as_("mia").post(f"/api/leads/{second['id']}/convert", json={}).json
     assert converted["account_id"] == first.json["account_id"]
     assert converted["contact_id"] != first.json["contact_id"]
+
+
+def test_the_customer_timeline_shows_the_whole_story(api, app, carols_lead):
+    carol = api.as_("carol")
+    carol.complete(open_task(api, carols_lead, "first_call")["id"],
+                   {"notes": "needs a CRM", "intent": "high"})
+    carol.complete(open_task(api, carols_lead, "send_material")["id"], {"material": ["brochure"]})
+    api.advance_clock("PT73H")
+    api.tick(app)
+    carol.complete(open_task(api, carols_lead, "second_followup")["id"],
+                   {"followup_notes": "signed the NDA", "convert": True})
+    account = lead(api, carols_lead)["account_id"]
+    items = api.as_("carol").get(f"/api/customers/{account}/timeline?per_page=200").json["items"]
+    kinds = [item["kind"] for item in items]
+    for expected in ("lead.created", "lead.assigned", "lead.converted", "lead.touch",
+                     "interaction.call", "task.opened", "task.completed",
+                     "notification.task_assigned", "opportunity.created"):
+        assert expected in kinds, (expected, sorted(set(kinds)))
+    completed = [i for i in items if i["kind"] == "task.completed"]
+    assert {i["by"] for i in completed} == {"carol"}
+    assert any(i["data"].get("submitted", {}).get("intent") == "high" for i in completed)
+    times = [item["at"] for item in items]
+    assert times == sorted(times, reverse=True)  # newest first
+    assert api.as_("dave").get(f"/api/customers/{account}/timeline").status_code == 403

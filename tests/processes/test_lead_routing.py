@@ -212,3 +212,34 @@ def test_the_shipped_table_through_the_decision_api(api, shipped, region, indust
         "company_size": size, "source": "api"}})
     assert response.status_code == 200, response.json
     assert response.json["outputs"]["team"] == team
+
+
+def test_a_lead_from_each_channel_is_routed_by_the_table(api, app, client, shipped):
+    import hashlib
+    import hmac
+    import json
+
+    # the API
+    by_api = new_lead(api, phone=phone(1), product_interest="crm_solution")
+    # a signed DingTalk webhook
+    app.config["CRM_WEBHOOK_SECRET_DINGTALK"] = "secret"
+    body = json.dumps({"msgId": "m-1", "senderNick": "Zhang San", "content": {
+        "phone": "13700137000", "region": "east_china", "industry": "manufacturing",
+        "product": "erp"}}).encode()
+    signature = hmac.new(b"secret", body, hashlib.sha256).hexdigest()
+    hooked = client.post("/api/webhooks/leads/dingtalk", data=body, headers={
+        "X-Signature": f"sha256={signature}", "Content-Type": "application/json"})
+    assert hooked.status_code == 201, hooked.json
+    # the public web form
+    posted = client.post("/forms/website_lead", headers={"Accept": "application/json"}, data={
+        "name": "Li Si", "phone": "13600136000", "product_interest": "crm_solution",
+        "region": "south_china"})
+    assert posted.status_code == 201, posted.data
+    leads = {lead["source"]: lead for lead in api.as_("admin").get("/api/leads").json["items"]}
+    assert leads["api"]["id"] == by_api["id"] and leads["api"]["team"] == "product_experts"
+    assert leads["webhook:dingtalk"]["team"] == "shanghai_a"
+    assert leads["web_form"]["team"] == "product_experts"
+    for lead in leads.values():
+        routing = api.as_("admin").get(f"/api/leads/{lead['id']}").json["routing"]
+        assert routing["decision"] == "lead_assignment" and routing["rule"]
+        assert lead["owner"] in {"alice", "bob", "carol", "dave"}
