@@ -120,6 +120,12 @@ class Api:
     def post(self, path: str, **kwargs):
         return self.client.post(path, headers=self._headers(), **kwargs)
 
+    def patch(self, path: str, **kwargs):
+        return self.client.patch(path, headers=self._headers(), **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.client.delete(path, headers=self._headers(), **kwargs)
+
     def deploy(self, *names: str, expect: int = 201):
         """Deploy fixture files (tests/fixtures/...) by relative path, as the analyst."""
         files = [((FIXTURES / name).open("rb"), Path(name).name) for name in names]

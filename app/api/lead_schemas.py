@@ -59,7 +59,7 @@ class LeadDetailSchema(LeadSchema):
 
 
 class LeadArgs(PageArgs):
-    status = text(validate=lambda v: v in LEAD_STATUSES)
+    status = text(validate=validate.OneOf(LEAD_STATUSES))
     owner = text()
     team = text()
     source = text()

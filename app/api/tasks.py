@@ -21,9 +21,11 @@ TaskPage = page_schema(TaskSchema, "TaskPage")
 
 
 def task_detail(task) -> dict:
+    """The task, its form and, for those who may work it, the process data behind it."""
+    readable = tasks.may_read_data(task, current_user())
     return {**{c: getattr(task, c) for c in TaskSchema().fields},
             "form": tasks.form_of(task),
-            "variables": instances.get(task.instance_id).variables}
+            "variables": instances.get(task.instance_id).variables if readable else {}}
 
 
 @blp.get("")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from ..services import teams
-from .auth import login_required
+from .auth import current_user, login_required
 from .lead_schemas import MemberRequest, MemberUpdate, TeamRequest, TeamSchema, TeamUpdate
 
 blp = Blueprint("teams", __name__, url_prefix="/api/teams",
@@ -20,10 +20,11 @@ def all_teams():
 
 
 @blp.post("")
-@login_required("manager")
+@login_required("admin")
 @blp.arguments(TeamRequest)
 @blp.response(201, TeamSchema)
 def create(body):
+    """A new team (admins)."""
     return teams.create(body["key"], name=body.get("name", ""), manager=body.get("manager"),
                         team_lead=body.get("team_lead"), members=body["members"])
 
@@ -40,7 +41,9 @@ def get(key: str):
 @blp.arguments(TeamUpdate)
 @blp.response(200, TeamSchema)
 def update(body, key: str):
-    return teams.update(teams.get(key), **body)
+    """Rename the team or change its lead (its manager or an admin); its manager (admins)."""
+    user = current_user()
+    return teams.update(teams.managed(key, user), user, **body)
 
 
 @blp.post("/<key>/members")
@@ -48,7 +51,8 @@ def update(body, key: str):
 @blp.arguments(MemberRequest)
 @blp.response(201, TeamSchema)
 def add_member(body, key: str):
-    team = teams.get(key)
+    """A new member (the team's manager or an admin)."""
+    team = teams.managed(key, current_user())
     teams.add_member(team, **body)
     return team
 
@@ -58,7 +62,8 @@ def add_member(body, key: str):
 @blp.arguments(MemberUpdate)
 @blp.response(200, TeamSchema)
 def update_member(body, key: str, username: str):
-    team = teams.get(key)
+    """A member's weight, daily cap or leave (the team's manager or an admin)."""
+    team = teams.managed(key, current_user())
     teams.update_member(team, username, **body)
     return team
 
@@ -67,6 +72,7 @@ def update_member(body, key: str, username: str):
 @login_required("manager")
 @blp.response(200, TeamSchema)
 def remove_member(key: str, username: str):
-    team = teams.get(key)
+    """Take a member out of the team (the team's manager or an admin)."""
+    team = teams.managed(key, current_user())
     teams.remove_member(team, username)
     return team

@@ -33,8 +33,13 @@ Handler = Callable[[HandlerContext], dict | None]
 # Checks a service task's properties at deployment; returns the problems found.
 PropertyCheck = Callable[[dict], list[str]]
 
+# Checks a submitted task form's values beyond its fields' types (rules across fields, or
+# against the database); returns the problems per field name.
+FormCheck = Callable[[dict], dict[str, list[str]]]
+
 _registry: dict[str, Handler] = {}
 _checks: dict[str, PropertyCheck] = {}
+_form_checks: dict[str, FormCheck] = {}
 
 
 def handler(name: str, check: PropertyCheck | None = None) -> Callable[[Handler], Handler]:
@@ -57,6 +62,23 @@ def check_properties(name: str, properties: dict) -> list[str]:
     load_all()
     check = _checks.get(name)
     return check(properties) if check else []
+
+
+def form_check(form_key: str) -> Callable[[FormCheck], FormCheck]:
+    """Register a check of the values submitted with the form ``form_key``, so that what the
+    process's next service task would refuse is refused at submission (422), not later."""
+
+    def register(func: FormCheck) -> FormCheck:
+        _form_checks[form_key] = func
+        return func
+
+    return register
+
+
+def check_form(form_key: str, values: dict) -> dict[str, list[str]]:
+    load_all()
+    check = _form_checks.get(form_key)
+    return check(values) if check else {}
 
 
 def get_handler(name: str) -> Handler | None:

@@ -6,9 +6,12 @@ unit of work; what it returns is merged into the process data.
 
 from __future__ import annotations
 
+from flask import current_app
+
 from ..errors import DomainError
+from ..models.lead import OPEN_LEAD_STATUSES
 from ..services import leads, users
-from . import HandlerContext, handler
+from . import HandlerContext, form_check, handler
 
 
 def _lead(ctx: HandlerContext):
@@ -16,6 +19,11 @@ def _lead(ctx: HandlerContext):
     if not isinstance(lead_id, int):
         raise ValueError("the process data has no lead_id")
     return leads.locked(lead_id)
+
+
+def _outcome(lead) -> dict:
+    return {"lead_status": lead.status, "account_id": lead.account_id,
+            "contact_id": lead.contact_id, "opportunity_id": lead.opportunity_id}
 
 
 @handler("leads.assign")
@@ -30,7 +38,7 @@ def assign(ctx: HandlerContext) -> dict:
     leads.assign_routed(lead, ctx.data.get("team"), ctx.data.get("strategy"), explanation)
     return {"owner": lead.owner, "assigned": lead.owner is not None,
             "manager": leads.manager_of(lead), "team": lead.team,
-            "recontact_days": ctx.data.get("recontact_days") or 30}
+            "recontact_days": current_app.config["LEAD_RECONTACT_DAYS"]}
 
 
 @handler("leads.record_call")
@@ -46,6 +54,8 @@ def record_call(ctx: HandlerContext) -> dict:
 def apply_escalation(ctx: HandlerContext) -> dict:
     """The manager's answer to an overdue first call: reassign, send to the pool, or keep."""
     lead = _lead(ctx)
+    if lead.status not in OPEN_LEAD_STATUSES:
+        return _outcome(lead)  # converted or closed from outside meanwhile: nothing to do
     action = ctx.data.get("action") or "keep"
     if action == "pool":
         leads.return_to_pool(lead, why="the manager sent it back to the pool",
@@ -53,11 +63,23 @@ def apply_escalation(ctx: HandlerContext) -> dict:
         return {"owner": None}
     if action == "reassign":
         new_owner = (ctx.data.get("new_owner") or "").strip()
-        person = users.find(new_owner)
-        if person is None or not person.active:
-            raise ValueError(f"new_owner {new_owner!r} is not an active user")
+        if not users.is_active_rep(new_owner):
+            raise ValueError(f"new_owner {new_owner!r} is not an active sales rep")
         leads.reassign(lead, new_owner, by=ctx.data.get("manager"))
         return {"owner": new_owner}
+    return {}
+
+
+@form_check("lead_escalation")
+def check_escalation(values: dict) -> dict[str, list[str]]:
+    """Reassigning needs someone to give the lead to."""
+    if values.get("action") != "reassign":
+        return {}
+    new_owner = (values.get("new_owner") or "").strip()
+    if not new_owner:
+        return {"new_owner": ["who gets the lead? (required when reassigning)"]}
+    if not users.is_active_rep(new_owner):
+        return {"new_owner": [f"{new_owner!r} is not an active sales rep"]}
     return {}
 
 
@@ -71,18 +93,20 @@ def return_to_pool(ctx: HandlerContext) -> dict:
 @handler("leads.close")
 def close(ctx: HandlerContext) -> dict:
     lead = _lead(ctx)
-    leads.close(lead, reason=ctx.data.get("reason"), by=ctx.data.get("owner"))
-    return {"lead_status": lead.status}
+    if lead.status in OPEN_LEAD_STATUSES:
+        leads.close(lead, reason=ctx.data.get("reason"), by=ctx.data.get("owner"))
+    return _outcome(lead)
 
 
 @handler("leads.convert")
 def convert(ctx: HandlerContext) -> dict:
     lead = _lead(ctx)
+    if lead.status not in OPEN_LEAD_STATUSES:
+        return _outcome(lead)
     try:
         leads.convert(lead, by=ctx.data.get("owner"),
                       opportunity_name=ctx.data.get("opportunity_name"),
                       amount=ctx.data.get("amount"))
     except DomainError as exc:
         raise ValueError(exc.message) from exc
-    return {"account_id": lead.account_id, "contact_id": lead.contact_id,
-            "opportunity_id": lead.opportunity_id, "lead_status": lead.status}
+    return _outcome(lead)

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..errors import Invalid
+from ..handlers import check_form
 from .variables import check_variables
 
 FIELD_TYPES = {
@@ -255,4 +256,7 @@ def validate_submission(form: dict | None, data: dict) -> dict:
     for spec in form["fields"]:
         if spec["name"] not in values and "default" in spec:  # typed like a submitted value
             values[spec["name"]] = schema.fields[spec["name"]].deserialize(spec["default"])
+    problems = check_form(form["key"], values)
+    if problems:
+        raise Invalid(f"the form '{form['key']}' rejected the submission", fields=problems)
     return values

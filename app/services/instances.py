@@ -62,12 +62,13 @@ def sees_all(user: User) -> bool:
 
 
 def involved(user: User):
-    """SQL condition: the user started the instance or has (had) a task in it."""
-    from .tasks import offered_to  # tasks builds on instances' Page
+    """SQL condition: the user started the instance, holds or did a task in it, or may take
+    one of its open tasks (a colleague's claimed task does not open the instance to them)."""
+    from .tasks import workable_by  # tasks builds on instances' Page
 
     took_part = exists().where(
         HumanTask.instance_id == ProcessInstance.id,
-        or_(offered_to(user), HumanTask.completed_by == user.username))
+        or_(workable_by(user), HumanTask.completed_by == user.username))
     return or_(ProcessInstance.started_by == user.username, took_part)
 
 

@@ -259,8 +259,11 @@ def capture(values: dict, *, source: str, user: User | None = None,
 
 
 def _result(lead: Lead, user: User | None, **outcome) -> Captured:
-    full = user is not None and (lead.created_by == user.username
-                                 or visibility.can_see_lead(user, lead))
+    """Who sent a new lead (or repeats the request that created it) reads it back; a delivery
+    merged into an existing lead shows it only to those GET /api/leads/<id> would, so that
+    posting a phone number cannot reveal someone else's lead."""
+    sent_it = not outcome["merged"] and lead.created_by == getattr(user, "username", None)
+    full = user is not None and (sent_it or visibility.can_see_lead(user, lead))
     return Captured(lead=lead, full_view=full, **outcome)
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from .. import db, engine
 from ..errors import Conflict, DeploymentRejected, Forbidden, Invalid, NotFound
-from ..models.customer import Interaction, Opportunity
+from ..models.customer import Account, Interaction, Opportunity
 from ..models.instance import OPEN_STATUSES, ProcessInstance
 from ..models.lead import OPEN_LEAD_STATUSES, Lead, LeadEvent
 from ..models.user import User
-from . import clock, customers, definitions, instances, routing, teams, users, visibility
+from . import clock, customers, definitions, instances, routing, runs, teams, users, visibility
 from .instances import Page, start_definition
 
 ROUTING_PROCESS = "lead_routing"
@@ -23,9 +23,9 @@ FOLLOWUP_PROCESS = "lead_followup"
 ASSIGNED_MESSAGE = "lead_assigned"  # starts lead_followup
 
 
-def business_key(lead: Lead) -> str:
+def business_key(lead_id: int) -> str:
     """The business key of a lead's process instances (messages correlate on it)."""
-    return f"lead:{lead.id}"
+    return f"lead:{lead_id}"
 
 
 def record_event(lead: Lead, kind: str, *, by: str | None = None, **data) -> LeadEvent:
@@ -44,7 +44,7 @@ def routing_inputs(lead: Lead) -> dict:
 def start_routing(lead: Lead, *, user: User | None = None) -> ProcessInstance:
     """Every new lead starts the lead_routing process, which decides who gets it."""
     return start_definition(definitions.process(ROUTING_PROCESS), user=user,
-                            business_key=business_key(lead),
+                            business_key=business_key(lead.id),
                             variables={"lead_id": lead.id, **routing_inputs(lead)})
 
 
@@ -61,6 +61,33 @@ def locked(lead_id: int) -> Lead:
     if lead is None:
         raise NotFound(f"lead {lead_id} does not exist")
     return lead
+
+
+def _open_followups(lead_id: int) -> list[int]:
+    return list(db.session().scalars(
+        select(ProcessInstance.id).where(ProcessInstance.business_key == business_key(lead_id),
+                                         ProcessInstance.process_key == FOLLOWUP_PROCESS,
+                                         ProcessInstance.status.in_(OPEN_STATUSES))
+        .order_by(ProcessInstance.id)))
+
+
+def locked_with_followups(lead_id: int) -> Lead:
+    """The lead, locked after its running follow-ups (in id order).
+
+    A follow-up's service tasks lock their instance, then the lead; whoever ends or replaces
+    a follow-up from outside takes the locks in the same order, so the two never deadlock.
+    """
+    for instance_id in _open_followups(lead_id):
+        runs.lock(instance_id)
+    return locked(lead_id)
+
+
+def end_followups(lead: Lead) -> int:
+    """Cancel the lead's running follow-ups (it changed hands, was converted or closed)."""
+    ended = _open_followups(lead.id)
+    for instance_id in ended:
+        instances.cancel_unchecked(instance_id)
+    return len(ended)
 
 
 def search(user: User, *, status: str | None = None, owner: str | None = None,
@@ -133,13 +160,9 @@ def manager_of(lead: Lead) -> str | None:
 
 def start_followup(lead: Lead, *, user: User | None = None) -> ProcessInstance:
     """The follow-up SOP for the lead's (new) owner; a running one for the old owner ends."""
-    for instance in db.session().scalars(
-            select(ProcessInstance).where(ProcessInstance.business_key == business_key(lead),
-                                          ProcessInstance.process_key == FOLLOWUP_PROCESS,
-                                          ProcessInstance.status.in_(OPEN_STATUSES))):
-        instances.cancel_unchecked(instance.id)
+    end_followups(lead)
     return start_definition(
-        definitions.process(FOLLOWUP_PROCESS), user=user, business_key=business_key(lead),
+        definitions.process(FOLLOWUP_PROCESS), user=user, business_key=business_key(lead.id),
         message=ASSIGNED_MESSAGE,
         variables={"lead_id": lead.id, "owner": lead.owner, "manager": manager_of(lead),
                    "recontact_days": current_app.config["LEAD_RECONTACT_DAYS"]})
@@ -149,12 +172,11 @@ def dispatch(lead_id: int, owner: str, user: User) -> Lead:
     """A manager gives a lead (from the pool, or from someone else) to a sales rep."""
     if not user.has_role("manager", "admin"):
         raise Forbidden("only managers dispatch leads")
-    lead = locked(lead_id)
+    lead = locked_with_followups(lead_id)
     visibility.require_lead(user, lead)
     if lead.status not in OPEN_LEAD_STATUSES:
         raise Conflict(f"the lead is {lead.status}")
-    person = users.find(owner)
-    if person is None or not person.active or not person.has_role("sales", "manager"):
+    if not users.is_active_rep(owner):
         raise Invalid(f"{owner!r} is not an active sales rep", fields={"owner": ["not a rep"]})
     team = teams.team_of(owner) if lead.team is None else lead.team
     _give(lead, owner, team, by=user.username, kind="dispatched")
@@ -164,10 +186,11 @@ def dispatch(lead_id: int, owner: str, user: User) -> Lead:
 
 def claim(lead_id: int, user: User) -> Lead:
     """A sales rep takes a lead from the pool, within a daily claim limit."""
-    lead = locked(lead_id)
+    lead = locked_with_followups(lead_id)
     if lead.status != "pool":
-        raise Conflict("the lead is not in the pool" + (f": {lead.owner} has it" if lead.owner
-                                                        else ""))
+        raise Conflict("the lead is not in the pool"
+                       + (": someone has it already" if lead.owner else ""))
+    db.serialize(f"lead-claims:{user.username}")  # two claims at once count each other
     limit = current_app.config["LEAD_CLAIM_LIMIT"]
     claimed = db.session().scalar(select(func.count()).select_from(LeadEvent).where(
         LeadEvent.kind == "claimed", LeadEvent.by == user.username,
@@ -185,6 +208,8 @@ def claim(lead_id: int, user: User) -> Lead:
 def return_to_pool(lead: Lead, *, why: str, by: str | None = None) -> Lead:
     """An unworked lead goes back to the pool (the follow-up's protection period ran out, or a
     manager sent it back)."""
+    if lead.status not in OPEN_LEAD_STATUSES:
+        return lead  # converted or closed meanwhile: nothing to return
     previous = lead.owner
     _to_pool(lead, team=lead.team, by=by, why=why, kind="returned")
     lead.routing = {**(lead.routing or {}), "returned_from": previous}
@@ -219,6 +244,8 @@ def record_call(lead: Lead, *, by: str | None, notes: str | None, intent: str | 
 def close(lead: Lead, *, reason: str | None, by: str | None = None) -> Lead:
     if lead.status == "converted":
         raise Conflict("a converted lead is not closed")
+    if lead.status == "closed":
+        return lead
     lead.status = "closed"
     lead.close_reason = (reason or "").strip() or "no reason given"
     lead.updated_at = clock.now()
@@ -232,8 +259,11 @@ def convert(lead: Lead, *, by: str | None, opportunity_name: str | None = None,
     account with the same name and a contact with the same phone or email are reused."""
     if lead.status == "closed":
         raise Conflict("a closed lead cannot be converted")
+    if lead.status == "converted":
+        return lead
     owner = lead.owner or by
-    account = customers.find_account_by_name(lead.company or lead.name)
+    account = (db.session().get(Account, lead.account_id) if lead.account_id
+               else customers.find_account_by_name(lead.company or lead.name))
     if account is None:
         account = customers.new_account(lead.company or lead.name, owner=owner,
                                         team=lead.team, created_by=by, source_lead_id=lead.id,
@@ -266,16 +296,20 @@ def convert(lead: Lead, *, by: str | None, opportunity_name: str | None = None,
 
 def convert_by(lead_id: int, user: User, *, opportunity_name: str | None = None,
                amount=None) -> Lead:
-    """The API's convert: the owner, their managers or an admin."""
-    lead = locked(lead_id)
+    """The API's convert: the owner, their managers or an admin. The follow-up SOP is over."""
+    lead = locked_with_followups(lead_id)
     visibility.require_lead(user, lead)
     if lead.status == "pool":
         raise Conflict("claim or dispatch the lead before converting it")
-    return convert(lead, by=user.username, opportunity_name=opportunity_name, amount=amount)
+    convert(lead, by=user.username, opportunity_name=opportunity_name, amount=amount)
+    end_followups(lead)
+    return lead
 
 
 def reassign(lead: Lead, owner: str, *, by: str | None) -> Lead:
     """The lead changes hands inside its running follow-up (the SOP carries on)."""
+    if lead.status not in OPEN_LEAD_STATUSES:
+        return lead
     _give(lead, owner, lead.team, by=by, kind="reassigned")
     return lead
 
@@ -307,10 +341,13 @@ def routing_preview(user: User, *, dmn: bytes | None = None, version: int | None
 
 
 def close_by(lead_id: int, user: User, *, reason: str) -> Lead:
-    lead = locked(lead_id)
+    """The API's close: the follow-up SOP, if one runs, is over."""
+    lead = locked_with_followups(lead_id)
     visibility.require_lead(user, lead)
     if lead.status == "pool" and not user.has_role("manager", "admin"):
         raise Forbidden("only managers close leads in the pool")
     if lead.status == "closed":
         raise Conflict("the lead is closed already")
-    return close(lead, reason=reason, by=user.username)
+    close(lead, reason=reason, by=user.username)
+    end_followups(lead)
+    return lead

@@ -11,13 +11,14 @@ was decided about them.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from sqlalchemy import func, select
 
 from .. import db
-from ..models.lead import OPEN_LEAD_STATUSES, Lead, Team, TeamMember
+from ..models.lead import OPEN_LEAD_STATUSES, Lead, LeadEvent, Team
 from ..models.user import User
 from . import clock, teams
 
@@ -29,11 +30,30 @@ LOAD_STATUSES = tuple(s for s in OPEN_LEAD_STATUSES if s not in ("new", "pool"))
 class Candidate:
     username: str
     position: int
-    weight: int
+    weight: int = 1
+    active: bool = True
+    on_leave: bool = False
+    daily_cap: int | None = None
     eligible: bool = True
     why: str = ""
     load: int = 0
     today: int = 0
+
+    def judge(self) -> bool:
+        """May they take a lead now? Judged again after every choice (caps fill up)."""
+        self.eligible, self.why = True, ""
+        if not self.active:
+            self.eligible, self.why = False, "inactive"
+        elif self.on_leave:
+            self.eligible, self.why = False, "on leave"
+        elif self.daily_cap is not None and self.today >= self.daily_cap:
+            self.eligible = False
+            self.why = f"daily cap reached ({self.today}/{self.daily_cap})"
+        return self.eligible
+
+    def take(self) -> None:
+        self.load += 1
+        self.today += 1
 
     def as_dict(self) -> dict:
         return {"username": self.username, "eligible": self.eligible, "why": self.why,
@@ -62,36 +82,31 @@ def team_state(team: Team, now: datetime) -> TeamState:
         select(Lead.owner, func.count()).where(Lead.owner.in_(names),
                                                Lead.status.in_(LOAD_STATUSES))
         .group_by(Lead.owner)).all()) if names else {}
-    today = dict(session.execute(
-        select(Lead.owner, func.count()).where(Lead.owner.in_(names),
-                                               Lead.assigned_at >= day_start(now))
-        .group_by(Lead.owner)).all()) if names else {}
+    today = assigned_today(now)
     active = {u.username: u.active for u in session.scalars(
         select(User).where(User.username.in_(names)))} if names else {}
     state = TeamState(team, rr_position=team.rr_position,
                       current_weights={m.username: m.current_weight for m in team.members})
     for member in team.members:
-        candidate = Candidate(member.username, member.position, member.weight,
-                              load=loads.get(member.username, 0),
-                              today=today.get(member.username, 0))
-        _judge(candidate, member, active.get(member.username))
-        state.candidates.append(candidate)
+        state.candidates.append(Candidate(
+            member.username, member.position, member.weight,
+            active=bool(active.get(member.username)), on_leave=member.on_leave,
+            daily_cap=member.daily_cap, load=loads.get(member.username, 0),
+            today=today.get(member.username, 0)))
     return state
 
 
-def _judge(candidate: Candidate, member: TeamMember, active: bool | None) -> None:
-    if not active:
-        candidate.eligible, candidate.why = False, "inactive"
-    elif member.on_leave:
-        candidate.eligible, candidate.why = False, "on leave"
-    elif member.daily_cap is not None and candidate.today >= member.daily_cap:
-        candidate.eligible = False
-        candidate.why = f"daily cap reached ({candidate.today}/{member.daily_cap})"
+def assigned_today(now: datetime) -> Counter:
+    """How many leads each person was given today, by any route (routing, dispatch, claim,
+    reassignment), including leads they no longer hold: the daily cap counts assignments."""
+    return Counter(data.get("owner") for data in db.session().scalars(
+        select(LeadEvent.data).where(LeadEvent.kind == "assigned",
+                                     LeadEvent.at >= day_start(now))))
 
 
 def choose(state: TeamState, strategy: str) -> Candidate | None:
     """Pick among the eligible members; advances the state (pointer, weights, counts)."""
-    eligible = [c for c in state.candidates if c.eligible]
+    eligible = [c for c in state.candidates if c.judge()]
     if not eligible:
         return None
     if strategy == "least_loaded":
@@ -109,23 +124,25 @@ def choose(state: TeamState, strategy: str) -> Candidate | None:
         chosen = next((c for c in ordered if c.position > state.rr_position), ordered[0])
         state.rr_position = chosen.position
         chosen.why = "next in turn"
-    chosen.load += 1
-    chosen.today += 1
+    chosen.take()
     return chosen
 
 
-def fallback(state: TeamState, now: datetime) -> str | None:
-    """The team lead, when nobody in the team can take the lead (and they can)."""
+def fallback(state: TeamState, now: datetime) -> Candidate | None:
+    """The team lead, when nobody in the team can take the lead, judged like a member (active,
+    not on leave, under their cap); advances their count, as ``choose`` does."""
     lead_name = state.team.lead_username
     if not lead_name:
         return None
-    user = db.session().scalar(select(User).where(User.username == lead_name))
-    if user is None or not user.active:
+    candidate = next((c for c in state.candidates if c.username == lead_name), None)
+    if candidate is None:  # a team lead from outside the team: no leave or cap of theirs here
+        user = db.session().scalar(select(User).where(User.username == lead_name))
+        candidate = Candidate(lead_name, -1, active=bool(user and user.active),
+                              today=assigned_today(now)[lead_name])
+    if not candidate.judge():
         return None
-    member = next((m for m in state.team.members if m.username == lead_name), None)
-    if member is not None and member.on_leave:
-        return None
-    return lead_name
+    candidate.take()
+    return candidate
 
 
 @dataclass
@@ -156,9 +173,9 @@ def decide_owner(team_key: str | None, strategy: str | None, explanation: dict,
     if chosen is not None:
         return Outcome(chosen.username, team.key, {**explanation, "result": "member",
                                                    "candidates": considered}), state
-    lead_name = fallback(state, now)
-    if lead_name:
-        return Outcome(lead_name, team.key, {
+    team_lead = fallback(state, now)
+    if team_lead is not None:
+        return Outcome(team_lead.username, team.key, {
             **explanation, "result": "team_lead", "candidates": considered,
             "why": "nobody in the team could take it: the team lead"}), state
     return Outcome(None, team.key, {**explanation, "result": "pool", "candidates": considered,
@@ -166,11 +183,18 @@ def decide_owner(team_key: str | None, strategy: str | None, explanation: dict,
 
 
 def locked_team(team_key: str | None) -> Team | None:
-    """The team row, locked: the round-robin pointer and the weights move one at a time."""
+    """The team row, locked: the round-robin pointer and the weights move one at a time.
+
+    A person in two teams has one daily cap: their cap is locked too (by name, in name order,
+    so two routings never wait on each other in a circle)."""
     if not team_key:
         return None
-    return db.session().scalar(select(Team).where(Team.key == team_key).with_for_update()
+    team = db.session().scalar(select(Team).where(Team.key == team_key).with_for_update()
                                .execution_options(populate_existing=True))
+    if team is not None:
+        for name in sorted(m.username for m in team.members if m.daily_cap is not None):
+            db.serialize(f"lead-cap:{name}")
+    return team
 
 
 def save_state(state: TeamState) -> None:
@@ -202,8 +226,10 @@ def preview(source, *, leads: list[Lead], version: int | None) -> dict:
             continue
         team_key = result["outputs"].get("team")
         strategy = result["outputs"].get("strategy")
-        team = teams.find(team_key) if team_key not in (None, "pool") else None
-        state = states.get(team_key) or (team_state(team, clock.now()) if team else None)
+        state = states.get(team_key)
+        if state is None and team_key not in (None, "", "pool"):
+            team = teams.find(team_key)
+            state = team_state(team, clock.now()) if team else None
         rule = (result["matched_rules"] or [None])[0]
         outcome, state = decide_owner(team_key, strategy, {"rule": rule}, state)
         if state is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from .. import db, engine
 from ..errors import Conflict, Forbidden, NotFound
@@ -24,6 +24,24 @@ def offered_to(user: User):
 def is_offered(task: HumanTask, user: User) -> bool:
     return (user.is_supervisor or task.assignee == user.username
             or bool(set(task.candidate_groups) & set(user.roles or ())))
+
+
+def workable_by(user: User):
+    """SQL condition: the user holds the task, or may still take it (open, unclaimed, offered
+    to one of their groups). A colleague's claimed task stays listed, not readable."""
+    in_my_groups = exists().where(HumanTaskGroup.task_id == HumanTask.id,
+                                  HumanTaskGroup.group_name.in_(list(user.roles or [])))
+    return or_(HumanTask.assignee == user.username,
+               and_(HumanTask.assignee.is_(None), HumanTask.status == "open", in_my_groups))
+
+
+def may_read_data(task: HumanTask, user: User) -> bool:
+    """Whether the user may read the process data behind the task: they hold it, did it, may
+    still take it, or supervise."""
+    if user.is_supervisor or user.username in (task.assignee, task.completed_by):
+        return True
+    return (task.assignee is None and task.status == "open"
+            and bool(set(task.candidate_groups) & set(user.roles or ())))
 
 
 def search(user: User, *, assignee: str | None = None, candidate_group: str | None = None,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .. import db
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models.lead import Team, TeamMember
+from ..models.user import User
 from . import clock, users
 
 DEMO_TEAMS = (
@@ -32,6 +33,15 @@ def all_teams() -> list[Team]:
     return list(db.session().scalars(select(Team).order_by(Team.key)))
 
 
+def managed(key: str, user: User) -> Team:
+    """The team, for changes by its own manager or an admin (members, weights, caps, leave)."""
+    team = get(key)
+    if not user.has_role("admin") and team.manager_username != user.username:
+        raise Forbidden(f"only the manager of team {key} ({team.manager_username or 'none'}) "
+                        "or an admin changes it")
+    return team
+
+
 def _require_user(username: str | None, field: str) -> None:
     if username and users.find(username) is None:
         raise Invalid(f"{field}: user {username!r} does not exist",
@@ -53,7 +63,10 @@ def create(key: str, *, name: str = "", manager: str | None = None,
     return team
 
 
-def update(team: Team, **changes) -> Team:
+def update(team: Team, user: User, **changes) -> Team:
+    if "manager" in changes and changes["manager"] != team.manager_username \
+            and not user.has_role("admin"):
+        raise Forbidden("only admins change a team's manager")
     for field in ("manager", "team_lead"):
         if field in changes:
             _require_user(changes[field], field)

@@ -107,6 +107,12 @@ def find(username: str) -> User | None:
     return db.session().scalar(select(User).where(User.username == username))
 
 
+def is_active_rep(username: str | None) -> bool:
+    """Whether leads and deals can be given to this user (an active sales rep or manager)."""
+    person = find(username) if username else None
+    return person is not None and person.active and person.has_role("sales", "manager")
+
+
 def usernames_with_any_role(roles: list[str]) -> list[str]:
     users = db.session().scalars(select(User).where(User.active.is_(True)))
     return sorted(u.username for u in users if u.has_role(*roles))

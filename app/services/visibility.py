@@ -1,18 +1,19 @@
 """Who may see which leads and customers.
 
 Sales reps see their own leads and customers (and the lead pool, to claim from it); managers
-see those of the teams they manage; admins and analysts see everything. One place decides,
+see those of the teams they manage and every lead nobody owns (to dispatch it); admins and
+analysts see everything. One place decides,
 as SQL conditions for lists and as checks for single records, so that a list never shows what
 a detail page would refuse.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
 
 from .. import db
 from ..errors import Forbidden
-from ..models.customer import Account
+from ..models.customer import Account, Opportunity
 from ..models.lead import Lead, Team, TeamMember
 from ..models.user import User
 
@@ -39,21 +40,27 @@ def lead_scope(user: User):
     if sees_everything(user):
         return true()
     keys, people = managed_people(user)
-    return or_(Lead.owner.in_(people), Lead.team.in_(keys) if keys else false(),
-               Lead.status == "pool")
+    unowned = Lead.owner.is_(None) if user.has_role("manager") else Lead.status == "pool"
+    return or_(Lead.owner.in_(people), Lead.team.in_(keys) if keys else false(), unowned)
 
 
 def account_scope(user: User):
-    """SQL condition: the customers the user may see."""
+    """SQL condition: the customers the user may see: theirs (or their team's), and those
+    where they (or their people) own a deal or a lead, whoever owns the customer."""
     if sees_everything(user):
         return true()
     keys, people = managed_people(user)
-    return or_(Account.owner.in_(people), Account.team.in_(keys) if keys else false())
+    return or_(Account.owner.in_(people), Account.team.in_(keys) if keys else false(),
+               exists().where(Opportunity.account_id == Account.id,
+                              Opportunity.owner.in_(people)),
+               exists().where(Lead.account_id == Account.id, Lead.owner.in_(people)))
 
 
 def can_see_lead(user: User, lead: Lead) -> bool:
     if sees_everything(user) or lead.status == "pool":
         return True
+    if lead.owner is None and user.has_role("manager"):
+        return True  # a lead routing left unowned: a manager dispatches it
     keys, people = managed_people(user)
     return lead.owner in people or (lead.team in keys)
 
@@ -61,8 +68,8 @@ def can_see_lead(user: User, lead: Lead) -> bool:
 def can_see_account(user: User, account: Account) -> bool:
     if sees_everything(user):
         return True
-    keys, people = managed_people(user)
-    return account.owner in people or (account.team in keys)
+    return db.session().scalar(select(Account.id).where(Account.id == account.id,
+                                                        account_scope(user))) is not None
 
 
 def require_lead(user: User, lead: Lead) -> Lead:

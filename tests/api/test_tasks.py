@@ -33,6 +33,19 @@ def test_a_task_assigned_by_a_process_variable_goes_to_that_person(api, review_t
     assert "alice" in response.json["message"]
 
 
+def test_a_colleagues_task_shows_no_process_data_and_opens_no_instance(api, review_task):
+    api.as_("sam").complete(review_task["id"], {"approved": False, "comment": "too much"})
+    [revise] = api.as_("alice").get("/api/tasks?assignee=me").json["items"]
+    assert api.as_("alice").get(f"/api/tasks/{revise['id']}").json["variables"][
+        "comment"] == "too much"
+    seen_by_bob = api.as_("bob").get(f"/api/tasks/{revise['id']}").json
+    assert seen_by_bob["assignee"] == "alice" and seen_by_bob["variables"] == {}
+    assert api.as_("bob").get(f"/api/process-instances/{revise['instance_id']}"
+                              ).status_code == 403
+    assert api.as_("bob").get("/api/process-instances").json["total"] == 0
+    assert api.as_("mia").get(f"/api/tasks/{revise['id']}").json["variables"]  # supervisors
+
+
 def test_task_detail_includes_the_form_in_both_languages_and_the_variables(api, review_task):
     detail = api.as_("sam").get(f"/api/tasks/{review_task['id']}").json
     assert detail["form"]["key"] == "approval"

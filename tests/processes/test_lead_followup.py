@@ -6,7 +6,7 @@ import pytest
 @pytest.fixture
 def carols_lead(api, shipped):
     """A CRM-solution lead: the product experts' round-robin gives the first one to carol."""
-    response = api.as_("alice").post("/api/leads", json={
+    response = api.as_("mia").post("/api/leads", json={
         "name": "Wang Wei", "company": "ACME Robotics", "phone": "13800138000",
         "email": "wang.wei@acme.example", "region": "north_china", "industry": "manufacturing",
         "product_interest": "crm_solution", "budget": "80000"})
@@ -16,9 +16,10 @@ def carols_lead(api, shipped):
 
 
 def followup(api, lead_id):
-    [instance] = api.as_("mia").get(f"/api/process-instances?business_key=lead:{lead_id}"
-                                    "&process_key=lead_followup").json["items"]
-    return api.as_("mia").instance(instance["id"])
+    """The lead's latest follow-up instance."""
+    newest = api.as_("mia").get(f"/api/process-instances?business_key=lead:{lead_id}"
+                                "&process_key=lead_followup").json["items"][0]
+    return api.as_("mia").instance(newest["id"])
 
 
 def open_task(api, lead_id, element_id):
@@ -111,6 +112,55 @@ def test_nurture_loops_with_a_configurable_wait_then_high_intent(api, app, carol
     assert [e["kind"] for e in calls].count("called") == 4
 
 
+def test_the_escalation_refuses_a_reassignment_to_nobody_or_to_someone_not_in_sales(api, app,
+                                                                                  carols_lead):
+    api.advance_clock("PT25H")
+    api.tick(app)
+    escalated = open_task(api, carols_lead, "escalate")
+    for values, problem in (({"action": "reassign"}, "required when reassigning"),
+                            ({"action": "reassign", "new_owner": "ana"}, "not an active sales"),
+                            ({"action": "reassign", "new_owner": "nobody"}, "not an active")):
+        response = api.as_("mia").post(f"/api/tasks/{escalated['id']}/complete",
+                                       json={"data": values})
+        assert response.status_code == 422, response.json
+        assert problem in response.json["fields"]["new_owner"][0]
+    assert open_task(api, carols_lead, "escalate")["id"] == escalated["id"]  # nothing lost
+    assert followup(api, carols_lead)["status"] == "running"  # not in error
+    api.as_("mia").complete(escalated["id"], {"action": "pool"})
+    assert lead(api, carols_lead)["status"] == "pool"
+
+
+@pytest.mark.parametrize("ending, status", [
+    ("convert", "converted"), ("close", "closed")])
+def test_converting_or_closing_through_the_api_ends_the_follow_up_and_its_reminders(
+        api, app, carols_lead, ending, status):
+    response = api.as_("carol").post(f"/api/leads/{carols_lead}/{ending}",
+                                     json={"reason": "bought elsewhere"} if ending == "close"
+                                     else {})
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == status
+    assert followup(api, carols_lead)["status"] == "cancelled"
+    assert api.as_("carol").get("/api/tasks?assignee=me").json["total"] == 0
+    api.advance_clock("PT80H")
+    api.tick(app)
+    notices = [n["template"] for n in api.as_("carol").get("/api/notifications").json["items"]]
+    assert "task_due_soon" not in notices
+    assert api.as_("mia").get("/api/tasks").json["total"] == 0  # no escalation either
+    detail = lead(api, carols_lead)
+    assert (detail["status"], detail["owner"]) == (status, "carol")
+    again = api.as_("carol").post(f"/api/leads/{carols_lead}/close", json={"reason": "x"})
+    assert again.status_code == 409
+
+
+def test_a_dispatch_to_someone_else_replaces_the_follow_up(api, carols_lead):
+    old = followup(api, carols_lead)
+    response = api.as_("mia").post(f"/api/leads/{carols_lead}/assign", json={"owner": "dave"})
+    assert response.status_code == 200, response.json
+    assert api.as_("mia").instance(old["id"])["status"] == "cancelled"
+    assert open_task(api, carols_lead, "first_call")["assignee"] == "dave"
+    assert api.as_("carol").get("/api/tasks?assignee=me").json["total"] == 0
+
+
 def test_an_invalid_lead_is_closed_with_the_reason(api, carols_lead):
     api.as_("carol").complete(open_task(api, carols_lead, "first_call")["id"],
                               {"notes": "wrong number", "intent": "invalid",
@@ -127,12 +177,37 @@ def test_converting_twice_or_a_second_lead_of_the_same_company_makes_no_duplicat
     assert first.status_code == 200
     again = api.as_("carol").post(f"/api/leads/{carols_lead}/convert", json={})
     assert again.json["opportunity_id"] == first.json["opportunity_id"]
+    assert [e["kind"] for e in again.json["events"]].count("converted") == 1
     second = api.as_("bob").post("/api/leads", json={
         "name": "Li Na", "company": "ACME  robotics", "phone": "13900139000",
         "product_interest": "crm_solution"}).json
+    assert second["owner"] == "dave"
     converted = api.as_("mia").post(f"/api/leads/{second['id']}/convert", json={}).json
     assert converted["account_id"] == first.json["account_id"]
     assert converted["contact_id"] != first.json["contact_id"]
+    # carol's customer; dave sells to it too now, so he sees it; alice does not
+    customer = f"/api/customers/{converted['account_id']}"
+    assert api.as_("dave").get(customer).json["owner"] == "carol"
+    assert converted["account_id"] in [c["id"] for c in api.as_("dave").get(
+        "/api/customers").json["items"]]
+    assert api.as_("alice").get(customer).status_code == 403
+
+
+def test_a_lead_converted_again_keeps_its_customer_even_renamed(api, app, carols_lead):
+    first = api.as_("carol").post(f"/api/leads/{carols_lead}/convert", json={}).json
+    renamed = api.as_("carol").patch(f"/api/customers/{first['account_id']}",
+                                     json={"name": "Acme Intelligent Machines"})
+    assert renamed.status_code == 200, renamed.json
+    from app.models.lead import Lead
+    from app.services import leads
+
+    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
+        lead = session.get(Lead, carols_lead)
+        lead.opportunity_id = None  # as if its deal were gone: converting again makes one
+        lead.status = "qualified"
+        leads.convert(lead, by="carol")
+        assert lead.account_id == first["account_id"]
+        assert lead.opportunity_id != first["opportunity_id"]
 
 
 def test_the_customer_timeline_shows_the_whole_story(api, app, carols_lead):

@@ -11,7 +11,7 @@ from app import create_app
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def new_lead(api, user="alice", **fields):
+def new_lead(api, user="mia", **fields):
     body = {"name": "Wang Wei", "company": "ACME", "phone": None, **fields}
     body = {k: v for k, v in body.items() if v is not None}
     response = api.as_(user).post("/api/leads", json=body)
@@ -31,9 +31,27 @@ def add_people(app, *names, roles=("sales",)):
             users.create(name, "demo", list(roles))
 
 
+def from_two_app_instances(app, database_url, work) -> None:
+    """Run ``work(client)`` at the same moment from this app and a second one on the same
+    database (another worker process, as far as the database can tell)."""
+    second = create_app({**app.config, "DATABASE_URL": database_url})
+    barrier = threading.Barrier(2)
+
+    def run(instance):
+        client = instance.test_client()
+        barrier.wait()
+        work(client, 0 if instance is app else 1)
+
+    threads = [threading.Thread(target=run, args=(instance,)) for instance in (app, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    second.extensions["crm_db"].dispose()
+
+
 def team_change(api, key, username, **changes):
-    response = api.as_("mia").client.patch(f"/api/teams/{key}/members/{username}", json=changes,
-                                           headers=api.auth.headers("mia"))
+    response = api.as_("mia").patch(f"/api/teams/{key}/members/{username}", json=changes)
     assert response.status_code == 200, response.json
 
 
@@ -90,16 +108,31 @@ def test_weighted_shares_by_weight(api, shipped):
 def test_caps_and_leave_are_respected_and_the_team_lead_then_the_pool_take_over(api, shipped):
     team_change(api, "product_experts", "dave", on_leave=True)
     team_change(api, "product_experts", "carol", daily_cap=2)
-    owners = [new_lead(api, phone=phone(n), product_interest="crm_solution")["owner"]
-              for n in range(3)]
-    assert owners == ["carol", "carol", "carol"]  # dave on leave; carol capped: carol is the lead
-    detail = api.as_("mia").get("/api/leads?owner=carol").json["items"][0]
-    routing = api.as_("mia").get(f"/api/leads/{detail['id']}").json["routing"]
-    assert routing["result"] == "team_lead"
+    first = [new_lead(api, phone=phone(n), product_interest="crm_solution") for n in range(3)]
+    # dave is on leave, carol takes two; carol leads the team but her cap holds for her too
+    assert [lead["owner"] for lead in first] == ["carol", "carol", None]
+    routing = api.as_("mia").get(f"/api/leads/{first[2]['id']}").json["routing"]
+    assert routing["result"] == "pool"
     reasons = {c["username"]: c["why"] for c in routing["candidates"]}
-    assert reasons["dave"] == "on leave" and reasons["carol"].startswith("daily cap reached")
-    team_change(api, "product_experts", "carol", on_leave=True)  # the team lead is away too
-    assert new_lead(api, phone=phone(7), product_interest="crm_solution")["status"] == "pool"
+    assert reasons == {"dave": "on leave", "carol": "daily cap reached (2/2)"}
+    response = api.as_("mia").patch("/api/teams/product_experts", json={"team_lead": "mia"})
+    assert response.status_code == 200, response.json  # the manager names a lead from outside
+    fourth = new_lead(api, phone=phone(4), product_interest="crm_solution")
+    assert fourth["owner"] == "mia"
+    assert api.as_("mia").get(f"/api/leads/{fourth['id']}").json["routing"]["result"] == \
+        "team_lead"
+
+
+def test_the_daily_cap_counts_every_assignment_of_the_day_even_of_leads_given_away(api,
+                                                                                     shipped):
+    team_change(api, "product_experts", "carol", daily_cap=1)
+    team_change(api, "product_experts", "dave", on_leave=True)
+    pooled = new_lead(api, phone=phone(1), region="overseas")
+    api.as_("mia").post(f"/api/leads/{pooled['id']}/assign", json={"owner": "carol"})
+    api.as_("mia").post(f"/api/leads/{pooled['id']}/assign", json={"owner": "bob"})
+    # carol holds nothing now, but she was given a lead today: her cap of 1 is used up
+    routed = new_lead(api, phone=phone(2), product_interest="crm_solution")
+    assert routed["status"] == "pool"
 
 
 def test_round_robin_is_fair_across_two_app_instances_sharing_the_database(api, app, shipped,
@@ -109,15 +142,10 @@ def test_round_robin_is_fair_across_two_app_instances_sharing_the_database(api, 
         response = api.as_("mia").post("/api/teams/product_experts/members",
                                        json={"username": name})
         assert response.status_code == 201, response.json
-    second = create_app({**app.config, "DATABASE_URL": database_url})
-    apps = [app, second]
     tokens = {i: api.auth.token("alice") for i in range(2)}
-    barrier = threading.Barrier(2)
     failures = []
 
-    def post_leads(index):
-        client = apps[index].test_client()
-        barrier.wait()
+    def post_leads(client, index):
         for n in range(50):
             response = client.post(
                 "/api/leads", headers={"Authorization": f"Bearer {tokens[index]}"},
@@ -126,12 +154,7 @@ def test_round_robin_is_fair_across_two_app_instances_sharing_the_database(api, 
             if response.status_code != 201:
                 failures.append(response.json)
 
-    threads = [threading.Thread(target=post_leads, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    second.extensions["crm_db"].dispose()
+    from_two_app_instances(app, database_url, post_leads)
     assert failures == []
     owners = Counter(lead["owner"] for lead in api.as_("admin").get(
         "/api/leads?per_page=500").json["items"])
@@ -163,6 +186,22 @@ def test_the_pool_dispatch_and_claims(api, app, shipped):
     assert followups[0]["active_tasks"][0]["assignee"] == "dave"
 
 
+def test_two_claims_at_once_cannot_both_slip_under_the_daily_limit(api, app, shipped,
+                                                                   database_url):
+    app.config["LEAD_CLAIM_LIMIT"] = 1
+    pooled = [new_lead(api, phone=phone(n), region="overseas")["id"] for n in range(2)]
+    token = api.auth.token("bob")
+    statuses = []
+
+    def claim(client, index):
+        statuses.append(client.post(f"/api/leads/{pooled[index]}/claim",
+                                    headers={"Authorization": f"Bearer {token}"}).status_code)
+
+    from_two_app_instances(app, database_url, claim)
+    assert sorted(statuses) == [200, 409]
+    assert api.as_("bob").get("/api/leads?owner=me").json["total"] == 1
+
+
 def test_a_rep_cannot_read_another_reps_lead(api, shipped):
     lead = new_lead(api, phone=phone(1), product_interest="crm_solution")
     other = "dave" if lead["owner"] == "carol" else "carol"
@@ -188,6 +227,9 @@ def test_the_routing_preview_replays_a_new_table_against_stored_leads(api, shipp
     assert preview["by_team"] == {"product_experts": 4}
     assert preview["by_owner"] == {"carol": 2, "dave": 2}
     assert preview["items"][0]["preview"]["rule"] == "east_china_manufacturing_to_shanghai_a"
+    team_change(api, "product_experts", "carol", daily_cap=1)  # caps fill up as it replays
+    capped = api.as_("ana").post("/api/leads/routing-preview", json={"dmn": table}).json
+    assert capped["by_owner"] == {"carol": 1, "dave": 3}
     unchanged = api.as_("ana").post("/api/leads/routing-preview", json={"version": 1}).json
     assert unchanged["changed"] == 0
     assert api.as_("alice").post("/api/leads/routing-preview", json={}).status_code == 403
