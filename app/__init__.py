@@ -35,9 +35,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_api(app)
     register_commands(app)
-    from .pages import public_forms
+    from .pages import public_forms, surveys
 
     app.register_blueprint(public_forms.bp)
+    app.register_blueprint(surveys.bp)
     if app.config["TRUSTED_PROXIES"]:  # client addresses (rate limits) from X-Forwarded-For
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -32,11 +32,11 @@ def _fail(error: DomainError) -> None:
 
 def init_database(app: Flask, *, deploy: bool = True, demo: bool = False) -> None:
     """Apply migrations, deploy bpmn/ and dmn/, and (demo) create the demo users."""
-    from .services import deployments, teams, users
+    from .services import catalog, deployments, teams, users
 
     migrate.upgrade(app.config["DATABASE_URL"])
     db = app.extensions["crm_db"]
-    with db.unit_of_work():
+    with db.unit_of_work() as session:
         if demo:
             created = users.ensure_demo_users()
             if created:
@@ -44,6 +44,9 @@ def init_database(app: Flask, *, deploy: bool = True, demo: bool = False) -> Non
             teams_created = teams.ensure_demo_teams()
             if teams_created:
                 click.echo(f"demo teams created: {', '.join(teams_created)}")
+            catalog_created = catalog.seed_demo_catalog(session)
+            if catalog_created:
+                click.echo(f"demo catalogue created: {', '.join(catalog_created)}")
         if deploy and app.config["DEPLOY_ON_START"]:
             paths = [Path(p) for p in app.config["PROCESS_DIRS"].split(os.pathsep) if p]
             try:

@@ -42,6 +42,7 @@ def from_environment() -> dict:
         "LEAD_CLAIM_LIMIT": int(os.environ.get("CRM_LEAD_CLAIM_LIMIT", "10")),  # a day a rep
         "LEAD_RECONTACT_DAYS": int(os.environ.get("CRM_LEAD_RECONTACT_DAYS", "30")),
         **capture_settings(),
+        **deal_settings(),
     }
 
 
@@ -96,6 +97,22 @@ def capture_settings() -> dict:
         **{name: value for name, value in os.environ.items()
            if name.startswith("CRM_WEBHOOK_SECRET_")},
     }
+
+def deal_settings() -> dict:
+    """After-sales timing and the address customers' survey links point at."""
+    return {
+        # the satisfaction survey goes out this many days after delivery and onboarding
+        "SURVEY_DELAY_DAYS": int(os.environ.get("CRM_SURVEY_DELAY_DAYS", "30")),
+        # a survey link works this long; then the process stops waiting for the answer
+        "SURVEY_VALID_DAYS": int(os.environ.get("CRM_SURVEY_VALID_DAYS", "30")),
+        # a renewal opportunity opens this many days before a contract's end date
+        "RENEWAL_NOTICE_DAYS": int(os.environ.get("CRM_RENEWAL_NOTICE_DAYS", "60")),
+        # where document files are kept (by content hash); empty: <instance dir>/documents
+        "DOCUMENTS_DIR": os.environ.get("CRM_DOCUMENTS_DIR", ""),
+        # the service's address as customers reach it, for links in mail (surveys)
+        "PUBLIC_BASE_URL": os.environ.get("CRM_PUBLIC_BASE_URL", "http://localhost:5000"),
+    }
+
 
 def check(settings: dict) -> None:
     """Refuse to start with settings that would only fail later, inside a workflow step."""

@@ -118,3 +118,17 @@ def session() -> Session:
     if current is None:
         raise RuntimeError("no unit of work is open: open one at the entry point")
     return current
+
+
+def locked(model, row_id, label: str):
+    """The row, read afresh and locked until the unit of work ends (``SELECT ... FOR
+    UPDATE``; SQLite's writer lock already serializes); NotFound naming ``label`` if absent."""
+    from sqlalchemy import select
+
+    from .errors import NotFound
+
+    row = session().scalar(select(model).where(model.id == row_id).with_for_update()
+                           .execution_options(populate_existing=True))
+    if row is None:
+        raise NotFound(f"{label} {row_id} does not exist")
+    return row

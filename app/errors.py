@@ -51,3 +51,10 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class Gone(DomainError):
+    """It existed, and no longer can be used (an expired link)."""
+
+    status = 410
+    code = "gone"

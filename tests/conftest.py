@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from units import unit_of_work
 
 from app import create_app
 from app.migrate import upgrade
@@ -39,6 +40,17 @@ def template_database(tmp_path_factory):
     return path
 
 
+def reseed(connection) -> None:
+    """Put back the rows the migrations seed (a fresh database has them; TRUNCATE took them)."""
+    from app.models.deal import PipelineStage
+    from app.services.pipeline import DEFAULT_STAGES
+
+    connection.execute(PipelineStage.__table__.insert(), [
+        {"key": key, "name_en": en, "name_zh": zh, "position": n, "probability": p,
+         "is_won": key == "won", "is_lost": key == "lost"}
+        for n, (key, en, zh, p) in enumerate(DEFAULT_STAGES)])
+
+
 @pytest.fixture
 def database_url(template_database, tmp_path):
     if ON_POSTGRES:
@@ -46,6 +58,7 @@ def database_url(template_database, tmp_path):
         tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            reseed(connection)
         engine.dispose()
         return POSTGRES_URL
     path = tmp_path / "crm.sqlite3"
@@ -71,6 +84,12 @@ def app(database_url, tmp_path):
         teams.ensure_demo_teams()
     yield app
     app.extensions["crm_db"].dispose()
+
+
+@pytest.fixture
+def work(app):
+    """``with work() as session:`` a unit of work of its own, in the app context."""
+    return lambda: unit_of_work(app)
 
 
 @pytest.fixture

@@ -57,20 +57,27 @@ def init_api(app) -> Api:
         admin,
         auth_routes,
         capture,
+        catalog,
+        contracts,
         customers,
         decisions,
         deployments,
+        documents,
         incidents,
         instances,
         leads,
         messages,
         notifications,
+        pipeline,
+        quotes,
         tasks,
         teams,
+        tickets,
     )
 
     for module in (auth_routes, deployments, instances, incidents, tasks, messages, decisions,
-                   notifications, capture, leads, teams, customers, admin):
+                   notifications, capture, leads, teams, customers, pipeline, catalog, quotes,
+                   contracts, documents, tickets, admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(_swagger_assets())
     return api

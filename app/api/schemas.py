@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from ..models.instance import STATUSES
 
 
+def no_nul(value: str) -> None:
+    """PostgreSQL cannot store NUL characters (a function, not a Regexp, so that a field's own
+    pattern is the one the OpenAPI document shows)."""
+    if "\x00" in value:
+        raise ValidationError("must not contain NUL characters")
+
+
 def text(**kwargs) -> fields.String:
     """A string field that refuses NUL characters (PostgreSQL cannot store them)."""
-    checks = [validate.Regexp(r"^[^\x00]*$", error="must not contain NUL characters")]
+    checks = [no_nul]
     if "validate" in kwargs:
         checks.append(kwargs.pop("validate"))
     return fields.String(validate=checks, **kwargs)
@@ -134,6 +141,9 @@ class TaskSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
     data = fields.Dict(allow_none=True)
+    delegated_by = fields.String(allow_none=True)
+    delegated_at = fields.DateTime(allow_none=True)
+    delegation_note = fields.String(allow_none=True)
 
 
 class TaskDetailSchema(TaskSchema):
@@ -224,6 +234,11 @@ class TaskArgs(PageArgs):
 
 class CompleteTask(Strict):
     data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class DelegateTask(Strict):
+    to = text(required=True, validate=validate.Length(min=1, max=80))
+    note = text(allow_none=True, validate=validate.Length(max=2000))
 
 
 # -- messages and decisions ------------------------------------------------------------------

@@ -9,6 +9,7 @@ from .auth import current_user, login_required
 from .schemas import (
     CompletedTaskSchema,
     CompleteTask,
+    DelegateTask,
     TaskArgs,
     TaskDetailSchema,
     TaskSchema,
@@ -16,7 +17,7 @@ from .schemas import (
 )
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks",
-                description="Human tasks: list, claim, unclaim, complete")
+                description="Human tasks: list, claim, unclaim, delegate, complete")
 TaskPage = page_schema(TaskSchema, "TaskPage")
 
 
@@ -61,6 +62,16 @@ def claim(task_id: str):
 def unclaim(task_id: str):
     """Give the task back to its candidate groups."""
     return tasks.unclaim(task_id, current_user())
+
+
+@blp.post("/<task_id>/delegate")
+@login_required()
+@blp.arguments(DelegateTask)
+@blp.response(200, TaskSchema)
+def delegate(body, task_id: str):
+    """Pass the task to another holder of its role (``to``), who is told; an approval may be
+    passed on only by whoever may decide it."""
+    return tasks.delegate(task_id, current_user(), body["to"], body.get("note"))
 
 
 @blp.post("/<task_id>/complete")

@@ -47,7 +47,9 @@ class Base(DeclarativeBase):
 from . import (  # noqa: E402,F401
     capture,
     customer,
+    deal,
     definition,
+    document,
     event,
     instance,
     lead,

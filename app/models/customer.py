@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import Base
 
 INTERACTION_KINDS = ("call", "email", "meeting", "note")
+CUSTOMER_TIERS = ("standard", "key", "strategic")
+OPPORTUNITY_KINDS = ("new", "repurchase", "renewal", "cross_sell")
 
 
 class Account(Base):
@@ -26,6 +28,8 @@ class Account(Base):
     company_size: Mapped[int | None]
     owner: Mapped[str | None] = mapped_column(String(80), index=True)
     team: Mapped[str | None] = mapped_column(String(80))
+    # the customer tier price lists and the discount policy are kept per (CUSTOMER_TIERS)
+    tier: Mapped[str] = mapped_column(String(20), default="standard", server_default="standard")
     source_lead_id: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(80))
@@ -56,7 +60,7 @@ class Contact(Base):
 
 
 class Opportunity(Base):
-    """A possible deal with a customer (stages and quotes come with the deals issue)."""
+    """A possible deal with a customer: a card on the pipeline board."""
 
     __tablename__ = "opportunities"
 
@@ -67,9 +71,20 @@ class Opportunity(Base):
     name: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
-    stage: Mapped[str] = mapped_column(String(40), default="initial_contact")
+    stage: Mapped[str] = mapped_column(String(40), default="initial_contact", index=True)
+    # None: the stage's default probability; a number: the owner's own estimate (percent)
+    probability: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     expected_close_date: Mapped[date | None]
     owner: Mapped[str | None] = mapped_column(String(80), index=True)
+    team: Mapped[str | None] = mapped_column(String(80), index=True)
+    products_of_interest: Mapped[list[str]] = mapped_column(JSON, default=list,
+                                                          server_default=text("'[]'"))
+    # new (from a lead or by hand), repurchase, renewal, cross_sell (after-sales)
+    kind: Mapped[str] = mapped_column(String(20), default="new", server_default="new")
+    parent_id: Mapped[int | None]  # the won deal a repurchase or renewal came from
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    stage_changed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # when it reached a won or lost stage
     created_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

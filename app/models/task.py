@@ -39,6 +39,10 @@ class HumanTask(Base):
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(80))
+    # the last transfer of the task to another holder of its role: by whom, when, why
+    delegated_by: Mapped[str | None] = mapped_column(String(80))
+    delegated_at: Mapped[datetime | None]
+    delegation_note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict | None] = mapped_column(JSON)
     # when the "due soon" / "overdue" notices went out (each is sent once per task)
     due_soon_notified_at: Mapped[datetime | None]

@@ -9,7 +9,7 @@ Limits: submissions per client address (``CRM_FORM_RATE_LIMIT`` per
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..api.errors import HTTP_CODES, error_response
@@ -64,8 +64,11 @@ def page_fields(form: dict, lang: str) -> list[dict]:
 
 
 def render_form(form: dict, lang: str, *, values: dict | None = None,
-                errors: dict | None = None, status: int = 200):
+                errors: dict | None = None, status: int = 200,
+                action_url: str | None = None, switch_url: str | None = None):
+    """The form page; it posts to ``action_url`` (by default the public form's own)."""
     text = TEXTS[lang]
+    other_lang = "zh-CN" if lang == "en" else "en"
     errors = {name: [translate_error(m, lang) for m in
                      (messages if isinstance(messages, list) else [str(messages)])]
               for name, messages in (errors or {}).items()}
@@ -76,7 +79,10 @@ def render_form(form: dict, lang: str, *, values: dict | None = None,
         description=label(form.get("description"), lang) if form.get("description") else "",
         fields=page_fields(form, lang), values=values or {}, errors=errors,
         other_errors={k: v for k, v in errors.items() if k not in known},
-        honeypot=HONEYPOT, other_lang="zh-CN" if lang == "en" else "en")
+        honeypot=HONEYPOT, other_lang=other_lang,
+        action_url=action_url or url_for("public_forms.submit", form_key=form["key"], lang=lang),
+        switch_url=switch_url or url_for("public_forms.show", form_key=form["key"],
+                                         lang=other_lang))
     return html, status
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, or_, select, update
 from .. import db
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models.customer import Account, Contact, Interaction, Opportunity
+from ..models.deal import Survey, Ticket
 from ..models.lead import Lead, Team, TeamMember
 from ..models.user import User
 from . import clock, users, visibility
@@ -143,16 +144,17 @@ def update_account(account_id: int, user: User, changes: dict) -> Account:
 
 def delete_account(account_id: int, user: User) -> None:
     """Managers and admins delete a customer with its contacts and interactions; refused
-    while it has opportunities or leads, whose history would be lost with it."""
+    while it has opportunities, leads or service tickets, whose history would be lost."""
     _require_assigner(user)
     account = get_account(account_id, user)
     session = db.session()
     opportunities = _ids(select(Opportunity.id).where(Opportunity.account_id == account.id))
     leads = _ids(select(Lead.id).where(Lead.account_id == account.id))
-    if opportunities or leads:
-        raise Conflict(f"customer {account.id} has opportunities {opportunities} and leads "
-                       f"{leads}; it cannot be deleted",
-                       opportunity_ids=opportunities, lead_ids=leads)
+    tickets = _ids(select(Ticket.id).where(Ticket.account_id == account.id))
+    if opportunities or leads or tickets:
+        raise Conflict(f"customer {account.id} has opportunities {opportunities}, leads "
+                       f"{leads} and tickets {tickets}; it cannot be deleted",
+                       opportunity_ids=opportunities, lead_ids=leads, ticket_ids=tickets)
     session.execute(delete(Interaction).where(Interaction.account_id == account.id))
     session.execute(delete(Contact).where(Contact.account_id == account.id))
     session.delete(account)
@@ -235,8 +237,8 @@ def update_contact(contact_id: int, user: User, changes: dict) -> Contact:
 
 
 def delete_contact(contact_id: int, user: User) -> None:
-    """Interactions with the contact keep their history without it; refused while a lead or
-    an opportunity names the contact."""
+    """Interactions, tickets and surveys of the contact keep their history without it;
+    refused while a lead or an opportunity names the contact."""
     contact = get_contact(contact_id, user)
     session = db.session()
     leads = _ids(select(Lead.id).where(Lead.contact_id == contact.id))
@@ -244,8 +246,9 @@ def delete_contact(contact_id: int, user: User) -> None:
     if leads or opportunities:
         raise Conflict(f"contact {contact.id} is named by leads {leads} and opportunities "
                        f"{opportunities}", lead_ids=leads, opportunity_ids=opportunities)
-    session.execute(update(Interaction).where(Interaction.contact_id == contact.id)
-                    .values(contact_id=None))
+    for model in (Interaction, Ticket, Survey):  # they keep their history without it
+        session.execute(update(model).where(model.contact_id == contact.id)
+                        .values(contact_id=None))
     session.delete(contact)
 
 

@@ -26,7 +26,10 @@ FIELD_KEYS = {
     "name", "type", "label", "required", "choices", "min", "max", "min_length", "max_length",
     "pattern", "default", "help", "places",
 }
-FORM_KEYS = {"key", "title", "description", "fields", "public"}
+FORM_KEYS = {"key", "title", "description", "fields", "public", "approval"}
+# "approval": true makes the form's tasks an approval: only holders of the task's candidate
+# groups (or the one it was delegated to) may claim and complete them; managers and admins,
+# who may act on any other task, may not approve in a director's stead
 # "public": {"source": "web_form", "campaign": "...", "thanks": {"en": ...}} makes the form a
 # public lead form at /forms/<key> (no login); its fields named like lead fields fill them
 PUBLIC_KEYS = {"source", "campaign", "thanks"}
@@ -66,6 +69,8 @@ def parse_form(content: bytes, filename: str) -> dict:
         seen.add(field["name"])
     if "public" in form:
         _check_public(form)
+    if not isinstance(form.get("approval", False), bool):
+        raise FormDefinitionError("'approval' is true or false")
     return form
 
 

@@ -15,7 +15,18 @@ from ..models.customer import Account, Interaction, Opportunity
 from ..models.instance import OPEN_STATUSES, ProcessInstance
 from ..models.lead import OPEN_LEAD_STATUSES, Lead, LeadEvent
 from ..models.user import User
-from . import clock, customers, definitions, instances, routing, runs, teams, users, visibility
+from . import (
+    clock,
+    customers,
+    definitions,
+    instances,
+    pipeline,
+    routing,
+    runs,
+    teams,
+    users,
+    visibility,
+)
 from .instances import Page, start_definition
 
 ROUTING_PROCESS = "lead_routing"
@@ -56,11 +67,7 @@ def get(lead_id: int, user: User) -> Lead:
 
 
 def locked(lead_id: int) -> Lead:
-    lead = db.session().scalar(select(Lead).where(Lead.id == lead_id).with_for_update()
-                               .execution_options(populate_existing=True))
-    if lead is None:
-        raise NotFound(f"lead {lead_id} does not exist")
-    return lead
+    return db.locked(Lead, lead_id, "lead")
 
 
 def _open_followups(lead_id: int) -> list[int]:
@@ -278,14 +285,12 @@ def convert(lead: Lead, *, by: str | None, opportunity_name: str | None = None,
     opportunity = db.session().get(Opportunity, lead.opportunity_id) if lead.opportunity_id \
         else None
     now = clock.now()
-    if opportunity is None:
-        opportunity = Opportunity(
-            account_id=account.id, contact_id=contact.id, lead_id=lead.id,
-            name=opportunity_name or f"{account.name}: {lead.product_interest or 'new deal'}",
-            amount=amount if amount is not None else lead.budget, owner=owner,
-            created_by=by, created_at=now, updated_at=now)
-        db.session().add(opportunity)
-        db.session().flush()
+    if opportunity is None:  # with its first stage change, like every deal
+        opportunity = pipeline.new_opportunity(
+            account, contact=contact, lead_id=lead.id, owner=owner, by=by, team=lead.team,
+            name=opportunity_name
+            or f"{account.name}: {lead.product_interest or 'new deal'}"[:200],
+            amount=amount if amount is not None else lead.budget)
     lead.account_id, lead.contact_id, lead.opportunity_id = account.id, contact.id, opportunity.id
     lead.status = "converted"
     lead.updated_at = now

@@ -78,10 +78,11 @@ def deliver(name: str, *, correlation: dict | None, payload: dict | None,
             raise Conflict(f"processes {[d.key for d in starters]} all start on message "
                            f"{name!r}")
         raise NotFound(f"no process instance waits for message {name!r} with this correlation")
-    return _deliver_to(instance_ids[0], name, values), False
+    return deliver_to(instance_ids[0], name, values), False
 
 
-def _deliver_to(instance_id: int, name: str, payload: dict) -> ProcessInstance:
+def deliver_to(instance_id: int, name: str, payload: dict) -> ProcessInstance:
+    """Deliver to one known instance (Conflict when it no longer waits for the message)."""
     instance = runs.lock(instance_id)
     wait = db.session().scalar(
         select(EventWait).where(EventWait.instance_id == instance_id,
@@ -135,7 +136,7 @@ def _send(sender: ProcessInstance, event) -> None:
         targets = sorted({r.instance_id for r in waiting(
             event.name, {"business_key": sender.business_key}) if r.instance_id != sender.id})
     if len(targets) == 1:
-        _deliver_to(targets[0], event.name, payload)
+        deliver_to(targets[0], event.name, payload)
     elif len(targets) > 1:
         log.warning("instance %s threw message %r; instances %s all wait for it with business "
                     "key %r: not delivered", sender.id, event.name, targets, sender.business_key)

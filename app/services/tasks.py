@@ -5,13 +5,15 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, func, or_, select
 
 from .. import db, engine
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models.instance import ProcessInstance
 from ..models.task import HumanTask, HumanTaskGroup
 from ..models.user import User
-from . import clock, definitions, runs
+from . import clock, definitions, notifications, runs
 from .forms import validate_submission
 from .instances import Page
+
+COMPLETED_BY = "_completed_by"  # the process data's note of who completed the last task
 
 
 def offered_to(user: User):
@@ -91,7 +93,25 @@ def form_of(task: HumanTask) -> dict | None:
     return definitions.form_by_id(task.form_id)
 
 
-def _locked_task(task_id: str, user: User) -> tuple[HumanTask, ProcessInstance]:
+def is_approval(task: HumanTask) -> bool:
+    """An approval's form says so (``"approval": true``): see ``may_act``."""
+    form = form_of(task)
+    return bool(form and form.get("approval"))
+
+
+def may_act(task: HumanTask, user: User) -> bool:
+    """Whether the user may claim, complete or pass on the task. Managers and admins may act on
+    any task except an approval, which only holders of its role (or whoever it was delegated
+    to) may decide: a manager approving in a director's stead would defeat the chain."""
+    if not is_approval(task):
+        return is_offered(task, user)
+    if task.assignee is not None:
+        return task.assignee == user.username
+    return bool(set(task.candidate_groups) & set(user.roles or ()))
+
+
+def _locked_task(task_id: str, user: User, *, acting: bool = True
+                 ) -> tuple[HumanTask, ProcessInstance]:
     """Lock the task's instance, then read the task afresh (another request may have won)."""
     session = db.session()
     instance_id = session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
@@ -105,6 +125,11 @@ def _locked_task(task_id: str, user: User) -> tuple[HumanTask, ProcessInstance]:
     if task.status != "open":
         raise Conflict(f"the task is {task.status}", status=task.status,
                        completed_by=task.completed_by)
+    if acting and not may_act(task, user):
+        if task.assignee is not None:
+            raise Conflict(f"the task is claimed by {task.assignee}", assignee=task.assignee)
+        raise Forbidden(f"only a holder of the role {' or '.join(task.candidate_groups)} may "
+                        "decide this approval")
     return task, instance
 
 
@@ -119,13 +144,38 @@ def claim(task_id: str, user: User) -> HumanTask:
 
 
 def unclaim(task_id: str, user: User) -> HumanTask:
-    task, _ = _locked_task(task_id, user)
+    task, _ = _locked_task(task_id, user, acting=False)
     if task.assignee is None:
         return task
     if task.assignee != user.username and not user.is_supervisor:
         raise Conflict(f"the task is claimed by {task.assignee}", assignee=task.assignee)
     task.assignee = None
     task.claimed_at = None
+    return task
+
+
+def delegate(task_id: str, user: User, to: str, note: str | None = None) -> HumanTask:
+    """Pass an open task to another holder of its role (an approver away, a colleague better
+    placed): it becomes theirs, and they are told. A task of no group may go to anyone active."""
+    task, _ = _locked_task(task_id, user)
+    if task.assignee and task.assignee != user.username and not user.is_supervisor:
+        raise Conflict(f"the task is claimed by {task.assignee}", assignee=task.assignee)
+    target = db.session().scalar(select(User).where(User.username == to))
+    if target is None or not target.active or target.api_client:
+        raise Invalid(f"{to!r} is not an active user", fields={"to": ["no such active user"]})
+    if target.username == task.assignee:
+        raise Invalid(f"the task is already {to}'s", fields={"to": ["already theirs"]})
+    if task.candidate_groups and not set(task.candidate_groups) & set(target.roles or ()):
+        roles = " or ".join(task.candidate_groups)
+        raise Invalid(f"{to} does not hold the role {roles} this task is for",
+                      fields={"to": [f"must hold the role {roles}"]})
+    now = clock.now()
+    task.assignee = target.username
+    task.claimed_at = now
+    task.delegated_by = user.username
+    task.delegated_at = now
+    task.delegation_note = note
+    notifications.safely(notifications.task_assigned, task)
     return task
 
 
@@ -137,7 +187,8 @@ def complete(task_id: str, user: User, form_data: dict) -> HumanTask:
     values = validate_submission(form_of(task), form_data)
     run = runs.restore(instance)
     try:
-        run.complete_human_task(task.id, values)
+        # who decided travels with the data (hidden: "_" names), for the service tasks after
+        run.complete_human_task(task.id, {**values, COMPLETED_BY: user.username})
     except engine.EngineError as exc:
         raise Conflict(f"the task can no longer be completed: {exc}") from exc
     now = clock.now()

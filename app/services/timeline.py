@@ -81,6 +81,10 @@ def business_keys(name: str) -> Callable[[BusinessKeys], BusinessKeys]:
     return register
 
 
+def business_key_providers() -> dict[str, BusinessKeys]:
+    return dict(_business_keys)
+
+
 def unregister_business_keys(name: str) -> None:
     _business_keys.pop(name, None)
 

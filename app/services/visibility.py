@@ -1,8 +1,8 @@
-"""Who may see which leads and customers.
+"""Who may see which leads, customers and opportunities.
 
-Sales reps see their own leads and customers (and the lead pool, to claim from it); managers
-see those of the teams they manage and every lead nobody owns (to dispatch it); admins and
-analysts see everything. One place decides,
+Sales reps see their own leads, customers and opportunities (and the lead pool, to claim from
+it); managers see those of the teams they manage and every lead nobody owns (to dispatch it);
+admins and analysts see everything. One place decides,
 as SQL conditions for lists and as checks for single records, so that a list never shows what
 a detail page would refuse.
 """
@@ -19,7 +19,9 @@ from ..models.user import User
 
 
 def sees_everything(user: User) -> bool:
-    return user.has_role("admin", "analyst")
+    """Admins, analysts (they study all of it) and the sales director (who heads all of it)
+    read every lead, customer and deal; what they may change is decided elsewhere."""
+    return user.has_role("admin", "analyst", "sales_director")
 
 
 def managed_people(user: User) -> tuple[set[str], set[str]]:
@@ -56,6 +58,15 @@ def account_scope(user: User):
                exists().where(Lead.account_id == Account.id, Lead.owner.in_(people)))
 
 
+def opportunity_scope(user: User):
+    """SQL condition: the opportunities the user may see: their own, and a manager's people's
+    or teams' (the deal's team, so the manager keeps it in sight after its owner moves on)."""
+    if sees_everything(user):
+        return true()
+    keys, people = managed_people(user)
+    return or_(Opportunity.owner.in_(people), Opportunity.team.in_(keys) if keys else false())
+
+
 def can_see_lead(user: User, lead: Lead) -> bool:
     if sees_everything(user) or lead.status == "pool":
         return True
@@ -72,6 +83,13 @@ def can_see_account(user: User, account: Account) -> bool:
                                                         account_scope(user))) is not None
 
 
+def can_see_opportunity(user: User, opportunity: Opportunity) -> bool:
+    if sees_everything(user):
+        return True
+    keys, people = managed_people(user)
+    return opportunity.owner in people or opportunity.team in keys
+
+
 def require_lead(user: User, lead: Lead) -> Lead:
     if not can_see_lead(user, lead):
         raise Forbidden("this lead belongs to someone else")
@@ -82,3 +100,9 @@ def require_account(user: User, account: Account) -> Account:
     if not can_see_account(user, account):
         raise Forbidden("this customer belongs to someone else")
     return account
+
+
+def require_opportunity(user: User, opportunity: Opportunity) -> Opportunity:
+    if not can_see_opportunity(user, opportunity):
+        raise Forbidden("this opportunity belongs to someone else")
+    return opportunity

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from units import run
 
 from app.models.customer import Interaction, Opportunity
 from app.models.lead import Lead, Team, TeamMember
@@ -12,12 +13,6 @@ from app.services import users
 
 def call(api, user: str, method: str, path: str, **kwargs):
     return getattr(api.client, method)(path, headers=api.auth.headers(user), **kwargs)
-
-
-def run(app, work):
-    """Run ``work(session)`` in a unit of work of its own (rows other issues create)."""
-    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
-        return work(session)
 
 
 def ensure_team(session, key: str, manager: str, members: list[str]) -> None:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from units import run
 
 from app.models.lead import Lead, Team, TeamMember
 from app.services import users
@@ -11,11 +12,6 @@ from app.services import users
 
 def call(api, user: str, method: str, path: str, **kwargs):
     return getattr(api.client, method)(path, headers=api.auth.headers(user), **kwargs)
-
-
-def run(app, work):
-    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
-        return work(session)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from units import run
 
 from app.models.customer import Opportunity
 from app.models.lead import Lead, LeadEvent, LeadTouch, Team, TeamMember
@@ -30,11 +31,6 @@ LEAD_CALLS = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
-
-
-def run(app, work):
-    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
-        return work(session)
 
 
 def converted_lead(app, account_id: int | None, owner: str = "alice", *, days_ago: int = 3,

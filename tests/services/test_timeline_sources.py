@@ -13,18 +13,6 @@ from app.models.user import User
 from app.services import customers, timeline
 
 
-@pytest.fixture
-def work(app):
-    """``with work() as session:`` a unit of work of its own, in the app context."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def unit():
-        with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
-            yield session
-    return unit
-
-
 def person(session, username: str) -> User:
     return session.scalar(select(User).where(User.username == username))
 
@@ -147,8 +135,10 @@ def test_each_source_reads_with_one_query_however_many_rows(app, api, work, acme
     for number in range(3):
         waiting_instance(api, f"lead:{lead}" if number else f"account:{acme}")
     assert queries_for_timeline() == few
-    # leads, instances, then one per source that has rows to look for (customer: none)
-    assert few == 2 + len(timeline.sources()) - 1
+    # leads, instances, one per business-key provider beyond the leads' own, then one per
+    # source that has rows to look for (customer: none)
+    providers = len(timeline.business_key_providers()) - 1
+    assert few == 2 + providers + len(timeline.sources()) - 1
 
 
 def test_same_time_items_keep_source_then_row_order_newest_first(work, acme):

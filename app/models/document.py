@@ -1,0 +1,50 @@
+"""Documents: a quote or contract rendered from a template, or a signed scan, with its files
+(.docx, .pdf, an image), stored by content hash outside the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import Base
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # quote | contract | signed_contract
+    record_type: Mapped[str] = mapped_column(String(20))  # quote | contract
+    record_id: Mapped[int]
+    opportunity_id: Mapped[int | None] = mapped_column(index=True)
+    account_id: Mapped[int | None] = mapped_column(index=True)
+    instance_id: Mapped[int | None]
+    title: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str | None] = mapped_column(String(10))
+    template_key: Mapped[str | None] = mapped_column(String(80))
+    template_version: Mapped[int | None]
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+    files: Mapped[list[DocumentFile]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="DocumentFile.id")
+
+
+class DocumentFile(Base):
+    """One format of a document; the bytes live in the store under their SHA-256."""
+
+    __tablename__ = "document_files"
+    __table_args__ = (UniqueConstraint("document_id", "format"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    format: Mapped[str] = mapped_column(String(10))  # docx | pdf | png | jpeg
+    mime_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+
+    document: Mapped[Document] = relationship(back_populates="files")
