@@ -31,7 +31,8 @@ def _fail(error: DomainError) -> None:
 
 
 def init_database(app: Flask, *, deploy: bool = True, demo: bool = False) -> None:
-    """Apply migrations, deploy bpmn/ and dmn/, and (demo) create the demo users."""
+    """Apply migrations, deploy bpmn/, dmn/ and templates/, and (demo) create the demo
+    users."""
     from .services import catalog, deployments, teams, users
 
     migrate.upgrade(app.config["DATABASE_URL"])
@@ -55,6 +56,22 @@ def init_database(app: Flask, *, deploy: bool = True, demo: bool = False) -> Non
             except DomainError as error:
                 _fail(error)
             _echo_deployment(result)
+            _deploy_templates(Path(app.config["DOCUMENT_TEMPLATE_DIR"]))
+
+
+def _deploy_templates(folder: Path) -> None:
+    """The shipped document templates (templates/*.docx), in the start-up's unit of work."""
+    from .services import doc_templates
+
+    if not folder.is_dir():
+        return
+    try:
+        deployed = doc_templates.deploy_directory(folder)
+    except DomainError as error:
+        _fail(error)
+    for key, version, created in deployed:
+        click.echo(f"document template {key} v{version} "
+                   f"({'created' if created else 'unchanged'})")
 
 
 def _echo_deployment(result: dict) -> None:

@@ -109,8 +109,32 @@ def deal_settings() -> dict:
         "RENEWAL_NOTICE_DAYS": int(os.environ.get("CRM_RENEWAL_NOTICE_DAYS", "60")),
         # where document files are kept (by content hash); empty: <instance dir>/documents
         "DOCUMENTS_DIR": os.environ.get("CRM_DOCUMENTS_DIR", ""),
+        **document_settings(),
         # the service's address as customers reach it, for links in mail (surveys)
         "PUBLIC_BASE_URL": os.environ.get("CRM_PUBLIC_BASE_URL", "http://localhost:5000"),
+    }
+
+
+def document_settings() -> dict:
+    """The company the quotes and contracts are from, their language, and the PDF converter."""
+    env = os.environ.get
+    return {
+        "DOCUMENT_TEMPLATE_DIR": env("CRM_DOCUMENT_TEMPLATE_DIR", str(ROOT / "templates")),
+        "DOCUMENT_LANGUAGE": env("CRM_DOCUMENT_LANGUAGE", "zh-CN"),  # zh-CN | en: dates
+        "PDF_ENABLED": _flag("CRM_PDF", True),  # make a PDF of every document (LibreOffice)
+        "PDF_TIMEOUT_SECONDS": float(env("CRM_PDF_TIMEOUT", "120")),
+        "PDF_MAX_ATTEMPTS": int(env("CRM_PDF_MAX_ATTEMPTS", "3")),
+        "COMPANY_NAME": env("CRM_COMPANY_NAME", "兰亭软件有限公司"),
+        "COMPANY_NAME_EN": env("CRM_COMPANY_NAME_EN", "Lanting Software Co., Ltd."),
+        "COMPANY_ADDRESS": env("CRM_COMPANY_ADDRESS", "上海市徐汇区漕溪北路 18 号"),
+        "COMPANY_PHONE": env("CRM_COMPANY_PHONE", "+86 21 5555 0100"),
+        "COMPANY_EMAIL": env("CRM_COMPANY_EMAIL", "sales@lanting.example"),
+        "COMPANY_WEBSITE": env("CRM_COMPANY_WEBSITE", "www.lanting.example"),
+        "COMPANY_BANK": env("CRM_COMPANY_BANK", ""),
+        "COMPANY_TAX_ID": env("CRM_COMPANY_TAX_ID", ""),
+        # empty: the payment terms of app/documents/model.py
+        "QUOTE_PAYMENT_TERMS": env("CRM_QUOTE_PAYMENT_TERMS", ""),
+        "CONTRACT_PAYMENT_TERMS": env("CRM_CONTRACT_PAYMENT_TERMS", ""),
     }
 
 
@@ -132,3 +156,6 @@ def check(settings: dict) -> None:
                            ("CAPTURE_MAX_BYTES", "CRM_CAPTURE_MAX_BYTES")):
         if name in settings and settings[name] < 1:
             raise ValueError(f"{variable}={settings[name]!r}: it must be at least 1")
+    if settings.get("DOCUMENT_LANGUAGE", "zh-CN") not in ("zh-CN", "en"):
+        raise ValueError(f"CRM_DOCUMENT_LANGUAGE={settings.get('DOCUMENT_LANGUAGE')!r}: use "
+                         "zh-CN or en")

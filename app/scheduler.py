@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from .services import notifications, outbox, schedules, timers
+from .services import documents, notifications, outbox, schedules, timers
 
 log = logging.getLogger(__name__)
 DUE_BATCH, DUE_BATCHES = 20, 50
@@ -43,7 +43,16 @@ def tick(app: Flask, worker: str | None = None) -> int:
         for schedule_id in claimed:
             done += _guarded(db, schedules.fire, schedules.record_failure, schedule_id, worker)
         _notify(db)
+        _documents(app, worker)
     return done
+
+
+def _documents(app: Flask, worker: str) -> None:
+    """The PDFs rendered documents wait for (LibreOffice, outside any transaction)."""
+    try:
+        documents.convert_pending(app, worker)
+    except Exception:
+        log.exception("the PDF conversions failed")
 
 
 def _notify(db) -> None:

@@ -20,6 +20,7 @@ from app.migrate import upgrade
 from app.models import Base
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
 
@@ -76,6 +77,7 @@ def app(database_url, tmp_path):
         "DEPLOY_ON_START": False,
         "INSTANCE_DIR": str(tmp_path),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "PDF_ENABLED": False,  # LibreOffice takes seconds: the document tests turn it on
     })
     with app.app_context(), app.extensions["crm_db"].unit_of_work():
         from app.services import teams, users
@@ -294,3 +296,16 @@ class Notices:
 @pytest.fixture
 def notices(app):
     return Notices(app)
+
+
+@pytest.fixture
+def shipped(app):
+    """The shipped processes, decisions, forms and document templates, deployed as `crm
+    init-db` deploys them."""
+    from app.services import deployments, doc_templates
+
+    with app.app_context(), app.extensions["crm_db"].unit_of_work():
+        result = deployments.deploy_directories([ROOT / "bpmn", ROOT / "dmn"])
+        doc_templates.deploy_directory(ROOT / "templates")
+    assert result["warnings"] == []
+    return result

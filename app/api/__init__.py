@@ -72,12 +72,13 @@ def init_api(app) -> Api:
         quotes,
         tasks,
         teams,
+        templates_api,
         tickets,
     )
 
     for module in (auth_routes, deployments, instances, incidents, tasks, messages, decisions,
                    notifications, capture, leads, teams, customers, pipeline, catalog, quotes,
-                   contracts, documents, tickets, admin):
+                   contracts, documents, templates_api, tickets, admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(_swagger_assets())
     return api

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import Base
@@ -25,6 +25,16 @@ class Document(Base):
     language: Mapped[str | None] = mapped_column(String(10))
     template_key: Mapped[str | None] = mapped_column(String(80))
     template_version: Mapped[int | None]
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("document_templates.id"))
+    # the PDF, made after the commit by the scheduler (services/documents.py):
+    # none (not wanted) | pending | ready | failed | unavailable (no LibreOffice)
+    pdf_status: Mapped[str] = mapped_column(String(12), default="none", server_default="none",
+                                            index=True)
+    pdf_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    pdf_error: Mapped[str | None] = mapped_column(Text)
+    pdf_next_attempt_at: Mapped[datetime | None]
+    pdf_claimed_by: Mapped[str | None] = mapped_column(String(100))
+    pdf_claimed_until: Mapped[datetime | None]
     created_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime]
 
@@ -48,3 +58,21 @@ class DocumentFile(Base):
     created_at: Mapped[datetime]
 
     document: Mapped[Document] = relationship(back_populates="files")
+
+
+class DocumentTemplate(Base):
+    """One version of a .docx template; its bytes live in the document store."""
+
+    __tablename__ = "document_templates"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # quote | contract: its data model
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(255))
+    placeholders: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]

@@ -160,6 +160,14 @@ def approvals(contract_id: int, user: User) -> dict:
     """Every approval step of every round: who, role, decision, comment, when, and how long
     it waited. Read from the task table, so a delegation or a second round is all there."""
     contract = get(contract_id, user)
+    return {"contract_id": contract.id, "number": contract.number, "status": contract.status,
+            "round": contract.round, "approvers": contract.approvers,
+            "rejection_reason": contract.rejection_reason, "steps": trail_steps(contract)}
+
+
+def trail_steps(contract: Contract) -> list[dict]:
+    """The approval tasks of the contract's instance in the order they were asked; each
+    rejection starts the next round."""
     tasks = [] if contract.instance_id is None else list(db.session().scalars(
         select(HumanTask).where(HumanTask.instance_id == contract.instance_id,
                                 HumanTask.element_id.in_(list(APPROVAL_ELEMENTS)))
@@ -170,21 +178,20 @@ def approvals(contract_id: int, user: User) -> dict:
         position += 1
         data = task.data or {}
         decision = data.get("decision") if task.status == "completed" else None
-        decided_at = task.completed_at
+        decided_at = task.completed_at if task.status == "completed" else None
         steps.append({
             "round": round_, "step": position, "role": APPROVAL_ELEMENTS[task.element_id],
             "task_id": task.id, "status": task.status, "assignee": task.assignee,
             "decided_by": task.completed_by, "decision": decision,
             "comment": data.get("comment") if task.status == "completed" else None,
             "asked_at": task.created_at, "decided_at": decided_at,
-            "waited_seconds": int(((decided_at or now) - task.created_at).total_seconds()),
+            "waited_seconds": int(((decided_at or task.completed_at or now)
+                                   - task.created_at).total_seconds()),
             "delegated_by": task.delegated_by, "delegated_at": task.delegated_at,
             "delegation_note": task.delegation_note})
         if decision == "reject":
             round_, position = round_ + 1, 0
-    return {"contract_id": contract.id, "number": contract.number, "status": contract.status,
-            "round": contract.round, "approvers": contract.approvers,
-            "rejection_reason": contract.rejection_reason, "steps": steps}
+    return steps
 
 
 # -- what the process's handlers do ----------------------------------------------------------

@@ -66,15 +66,18 @@ def put(content: bytes) -> Stored:
 
 
 def read(file: DocumentFile) -> bytes:
-    path = path_of(file.sha256)
+    return read_blob(file.sha256, f"the {file.format} file of document {file.document_id}")
+
+
+def read_blob(sha256: str, label: str) -> bytes:
+    """The stored bytes, checked against their hash; NotFound naming ``label`` when they are
+    missing or damaged (a restored backup without its document directory, a failing disk)."""
     try:
-        content = path.read_bytes()
+        content = path_of(sha256).read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"the {file.format} file of document {file.document_id} is missing from "
-                       "the document store") from None
-    if hashlib.sha256(content).hexdigest() != file.sha256:
-        raise NotFound(f"the {file.format} file of document {file.document_id} is damaged in "
-                       "the document store")
+        raise NotFound(f"{label} is missing from the document store") from None
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise NotFound(f"{label} is damaged in the document store")
     return content
 
 

@@ -186,11 +186,8 @@ def complete(task_id: str, user: User, form_data: dict) -> HumanTask:
         raise Conflict(f"the task is claimed by {task.assignee}", assignee=task.assignee)
     values = validate_submission(form_of(task), form_data)
     run = runs.restore(instance)
-    try:
-        # who decided travels with the data (hidden: "_" names), for the service tasks after
-        run.complete_human_task(task.id, {**values, COMPLETED_BY: user.username})
-    except engine.EngineError as exc:
-        raise Conflict(f"the task can no longer be completed: {exc}") from exc
+    # the row is finished first, so the service tasks the engine runs next read it as done
+    # (a contract rendered after the last approval lists that approver); all or nothing still
     now = clock.now()
     task.status = "completed"
     task.completed_by = user.username
@@ -198,5 +195,10 @@ def complete(task_id: str, user: User, form_data: dict) -> HumanTask:
     task.claimed_at = task.claimed_at or now
     task.assignee = task.assignee or user.username
     task.data = engine.to_json(values)
+    try:
+        # who decided travels with the data (hidden: "_" names), for the service tasks after
+        run.complete_human_task(task.id, {**values, COMPLETED_BY: user.username})
+    except engine.EngineError as exc:
+        raise Conflict(f"the task can no longer be completed: {exc}") from exc
     runs.persist(instance, run)
     return task
