@@ -31,7 +31,17 @@ def make_engine(url: str, echo: bool = False) -> Engine:
                                                              "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "connect")
+    def utc_sessions(connection, _record):
+        """SQL that formats or truncates timestamps (the reports' months) answers as on
+        SQLite, whatever the server's or the client's (PGTZ) time zone."""
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        connection.commit()
+
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:

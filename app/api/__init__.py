@@ -70,6 +70,8 @@ def init_api(app) -> Api:
         notifications,
         pipeline,
         quotes,
+        reports_process,
+        reports_sales,
         tasks,
         teams,
         templates_api,
@@ -78,7 +80,8 @@ def init_api(app) -> Api:
 
     for module in (auth_routes, deployments, instances, incidents, tasks, messages, decisions,
                    notifications, capture, leads, teams, customers, pipeline, catalog, quotes,
-                   contracts, documents, templates_api, tickets, admin):
+                   contracts, documents, templates_api, tickets, reports_sales, reports_process,
+                   admin):
         api.register_blueprint(module.blp)
     app.register_blueprint(_swagger_assets())
     return api

@@ -33,7 +33,7 @@ class Account(Base):
     source_lead_id: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(80))
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # new customers in a period
     updated_at: Mapped[datetime]
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="account",

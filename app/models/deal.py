@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import Base
@@ -41,6 +41,10 @@ class StageChange(Base):
     """A card moved (or created in) a stage: the history stage-duration reports read."""
 
     __tablename__ = "opportunity_stage_changes"
+    __table_args__ = (  # the reports: time in stage (LEAD over a deal's changes), first wins
+        Index("ix_stage_changes_opportunity_at", "opportunity_id", "changed_at", "id"),
+        Index("ix_stage_changes_to_opportunity_at", "to_stage", "opportunity_id", "changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(

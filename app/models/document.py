@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import Base
@@ -13,6 +13,9 @@ from . import Base
 
 class Document(Base):
     __tablename__ = "documents"
+    __table_args__ = (  # a record's documents; the reports' quote sent and turnaround
+        Index("ix_documents_record", "record_type", "record_id", "kind", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))  # quote | contract | signed_contract

@@ -44,6 +44,10 @@ class InstanceEvent(Base):
     """Every element an instance completed, in order: the path shown on the diagram."""
 
     __tablename__ = "instance_events"
+    __table_args__ = (  # the reports: the event log in order, a period's events
+        Index("ix_instance_events_instance_at", "instance_id", "at", "id"),
+        Index("ix_instance_events_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(

@@ -115,6 +115,10 @@ class LeadEvent(Base):
     lead's own history, shown on the customer timeline."""
 
     __tablename__ = "lead_events"
+    __table_args__ = (  # the reports: calls and assignments in a period, first ones per lead
+        Index("ix_lead_events_kind_at", "kind", "at"),
+        Index("ix_lead_events_lead_kind_at", "lead_id", "kind", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)

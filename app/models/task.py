@@ -17,6 +17,14 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_tasks_status_due", "status", "due_at"),
         Index("ix_human_tasks_assignee_status", "assignee", "status"),
+        # the reports: approvals and first calls by element, process nodes by version, the
+        # event log's "who did this step"
+        Index("ix_human_tasks_key_element_completed", "process_key", "element_id",
+              "completed_at"),
+        Index("ix_human_tasks_instance_element_completed", "instance_id", "element_id",
+              "completed_at"),
+        Index("ix_human_tasks_definition_status_completed", "definition_id", "status",
+              "completed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task id

@@ -1,0 +1,44 @@
+"""What the report endpoints share: their query arguments and the JSON or CSV answer."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from ..services.reports.common import Report, filters_for
+from .auth import current_user
+
+READERS = ("sales", "manager", "analyst", "sales_director")  # and admins
+
+
+class ReportArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    date_from = fields.Date(data_key="from", metadata={"description": "first day (UTC)"})
+    date_to = fields.Date(data_key="to", metadata={"description": "last day, included"})
+    team = fields.String(validate=validate.Length(max=80))
+    owner = fields.String(validate=validate.Length(max=80),
+                          metadata={"description": "a username, or me"})
+    channel = fields.String(validate=validate.Length(max=80),
+                            metadata={"description": "the lead's source channel"})
+    product = fields.String(validate=validate.Length(max=80),
+                            metadata={"description": "the lead's product interest"})
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+def filters(args: dict):
+    return filters_for(current_user(), args)
+
+
+def respond(report: Report, args: dict):
+    """The report as JSON, or as CSV (``?format=csv``) named after it."""
+    if args.get("format") == "csv":
+        name = f"{report.name}.csv"
+        return Response(report.as_csv(), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}"'})
+    return report.as_json()
+
+
+def wants_csv() -> bool:
+    return request.args.get("format") == "csv"
