@@ -100,6 +100,7 @@ def generate(app, leads: int, opportunities: int, tasks: int, seed: int = 7) -> 
     ievent_t = InstanceEvent.__table__
     tasks_per_lead = max(1, tasks // leads)
     converted = set(rng.sample(range(1, leads + 1), min(opportunities, leads)))
+    called_at: dict[int, datetime] = {}
     instance_id = 0
     for lead_id in range(1, leads + 1):
         created = START + timedelta(minutes=rng.randrange(DAYS * 24 * 60))
@@ -108,6 +109,8 @@ def generate(app, leads: int, opportunities: int, tasks: int, seed: int = 7) -> 
         called = assigned + timedelta(minutes=rng.randrange(10, 60 * 40))
         intent = "high" if lead_id in converted else rng.choice(("nurture", "invalid",
                                                                  "nurture", "high"))
+        if lead_id in converted:
+            called_at[lead_id] = called
         out.add(lead_t, {
             "id": lead_id, "status": "converted" if lead_id in converted else "contacted",
             "name": f"Lead {lead_id}", "company": f"Company {lead_id}",
@@ -141,7 +144,7 @@ def generate(app, leads: int, opportunities: int, tasks: int, seed: int = 7) -> 
                                "name": element, "kind": "UserTask", "at": done})
             moment = done + timedelta(days=rng.randrange(1, 30))
     out.flush()
-    _deals(out, rng, sorted(converted), definitions, instance_id)
+    _deals(out, rng, called_at, definitions, instance_id)
     out.flush()
     with engine.begin() as connection:  # the converted leads point at their deals
         connection.execute(update(Lead).values(opportunity_id=select(Opportunity.id).where(
@@ -150,15 +153,16 @@ def generate(app, leads: int, opportunities: int, tasks: int, seed: int = 7) -> 
     return out.counts
 
 
-def _deals(out: Writer, rng: random.Random, lead_ids: list[int], definitions: dict,
-           instance_id: int) -> None:
+def _deals(out: Writer, rng: random.Random, called_at: dict[int, datetime],
+           definitions: dict, instance_id: int) -> None:
+    """A deal for each converted lead, opened within two weeks of the lead's first call."""
     account_t, opp_t = Account.__table__, Opportunity.__table__
     change_t, quote_t = StageChange.__table__, Quote.__table__
     doc_t, contract_t = Document.__table__, Contract.__table__
     task_t, inst_t = HumanTask.__table__, ProcessInstance.__table__
-    for number, lead_id in enumerate(lead_ids, start=1):
+    for number, lead_id in enumerate(sorted(called_at), start=1):
         owner = rng.choice(list(REPS))
-        opened = START + timedelta(minutes=rng.randrange(DAYS * 24 * 60))
+        opened = called_at[lead_id] + timedelta(minutes=rng.randrange(60, 14 * 24 * 60))
         amount = Decimal(rng.randrange(10_000, 500_000)).quantize(Decimal("0.01"))
         out.add(account_t, {"id": number, "name": f"Company {lead_id}",
                             "name_normalized": f"company {lead_id}", "owner": owner,

@@ -379,11 +379,16 @@ def attribution(f: Filters, by: str) -> Report:
     if by not in ATTRIBUTIONS:
         raise Invalid(f"by is one of {', '.join(ATTRIBUTIONS)}",
                       fields={"by": [f"one of {', '.join(ATTRIBUTIONS)}"]})
-    won = _first_won()
+    # each lead looks up its deal's first win through the (to_stage, opportunity_id,
+    # changed_at) index: a join with every deal's first win let SQLite's planner wander
+    # (minutes on 100,000 leads for some filters)
+    won_at = (select(func.min(StageChange.changed_at))
+              .where(StageChange.to_stage.in_(_won_keys()),
+                     StageChange.opportunity_id == Lead.opportunity_id)
+              .correlate(Lead).scalar_subquery())
     cohort = (select(ATTRIBUTIONS[by].label(by), Lead.created_at.label("created_at"),
-                     won.c.won_at, Opportunity.currency.label("currency"),
+                     won_at.label("won_at"), Opportunity.currency.label("currency"),
                      _cents(Opportunity.amount).label("cents"))
-              .outerjoin(won, won.c.opportunity_id == Lead.opportunity_id)
               .outerjoin(Opportunity, Opportunity.id == Lead.opportunity_id)
               .where(*_lead_filters(f), *_period(Lead.created_at, f)).subquery("cohort"))
     group = cohort.c[by]
