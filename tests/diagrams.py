@@ -24,3 +24,19 @@ WAIT_A_DAY = """<?xml version="1.0" encoding="UTF-8"?>
 def wait_a_day(key: str = "wait_a_day", handler: str = "util.log") -> dict:
     """{file name: BPMN} of a process that waits a day, then calls a handler."""
     return {f"{key}.bpmn": WAIT_A_DAY.format(key=key, handler=handler)}
+
+
+# a lead_routing that only waits: capture tests see the lead as captured, not yet routed
+ROUTING_STAND_IN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
+    targetNamespace="t">
+  <bpmn:process id="lead_routing" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:manualTask id="route"><bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing></bpmn:manualTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="route" />
+    <bpmn:sequenceFlow id="f2" sourceRef="route" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""

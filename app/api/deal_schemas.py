@@ -73,6 +73,9 @@ class QuoteFiguresSchema(Schema):
 
 
 class QuoteSchema(QuoteFiguresSchema):
+    class Meta:
+        exclude = ("tier",)  # a stored quote keeps its prices, not the tier they came from
+
     id = fields.Integer()
     opportunity_id = fields.Integer()
     version = fields.Integer()

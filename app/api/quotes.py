@@ -20,7 +20,7 @@ def figures(quote) -> dict:
               "beyond_policy": policy.get(line.code, {}).get("beyond_policy", False),
               "policy_rule": policy.get(line.code, {}).get("rule")} for line in quote.lines]
     return {**{c.name: getattr(quote, c.name) for c in quote.__table__.columns},
-            "tier": None, "lines": lines}
+            "lines": lines}
 
 
 @blp.post("/opportunities/<int:opportunity_id>/quotes")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..services.reports.common import Report, filters_for
 from .auth import current_user
-
-READERS = ("sales", "manager", "analyst", "sales_director")  # and admins
 
 
 class ReportArgs(Schema):
@@ -38,7 +36,3 @@ def respond(report: Report, args: dict):
         return Response(report.as_csv(), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}"'})
     return report.as_json()
-
-
-def wants_csv() -> bool:
-    return request.args.get("format") == "csv"

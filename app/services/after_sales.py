@@ -4,6 +4,7 @@ link with a signed token, answered once) and the repurchase / renewal opportunit
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
@@ -14,6 +15,7 @@ from .. import db
 from ..errors import Conflict, Gone, Invalid, NotFound
 from ..models.customer import Account, Contact, Opportunity
 from ..models.deal import Contract, Survey
+from ..models.instance import ProcessInstance
 from . import clock, definitions, messages, notifications, pipeline, teams, timeline
 from .instances import start_definition
 
@@ -30,8 +32,6 @@ def start_for(contract: Contract) -> None:
     """Start the won deal's after-sales process (once per opportunity)."""
     session = db.session()
     opportunity = session.get(Opportunity, contract.opportunity_id)
-    from ..models.instance import ProcessInstance
-
     started = session.scalar(select(ProcessInstance.id).where(
         ProcessInstance.process_key == PROCESS,
         ProcessInstance.business_key == business_key(opportunity.id)).limit(1))
@@ -76,8 +76,6 @@ def link_for(survey: Survey) -> str:
 def send_survey(opportunity_id: int, instance_id: int | None) -> Survey:
     """Create the survey and mail its link to the deal's contact (or the customer's first
     contact with an email). No address: the survey exists, and nobody is mailed."""
-    import secrets
-
     session = db.session()
     opportunity = session.get(Opportunity, opportunity_id)
     if opportunity is None:

@@ -251,10 +251,6 @@ def mark_signed(contract: Contract, *, by: str | None, signed_on: date | None = 
     pipeline.move(opportunity, pipeline.won_stage().key, by=by)
 
 
-def by_number(number: str) -> Contract | None:
-    return db.session().scalar(select(Contract).where(Contract.number == number))
-
-
 @timeline.source("contracts")
 def contract_items(account: Account, _lead_ids, _instance_ids) -> list[timeline.TimelineItem]:
     """``contract.submitted``, then ``contract.signed`` (approvals and rejections are the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from diagrams import ROUTING_STAND_IN
 from sqlalchemy import func, select
 
 from app.models.customer import Account, Contact
@@ -12,19 +13,6 @@ from app.models.lead import Lead, LeadEvent, LeadTouch
 
 ROOT = Path(__file__).resolve().parents[2]
 
-ROUTING_STAND_IN = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
-    targetNamespace="t">
-  <bpmn:process id="lead_routing" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:manualTask id="route"><bpmn:incoming>f1</bpmn:incoming>
-      <bpmn:outgoing>f2</bpmn:outgoing></bpmn:manualTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="route" />
-    <bpmn:sequenceFlow id="f2" sourceRef="route" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
 
 
 def lead(**values) -> dict:

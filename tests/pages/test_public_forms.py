@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from diagrams import ROUTING_STAND_IN
 from sqlalchemy import select
 
 from app.models.lead import Lead, LeadTouch
@@ -232,19 +233,6 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(app, website_fo
         proxied.extensions["crm_db"].dispose()
 
 
-ROUTING_STAND_IN = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"
-    targetNamespace="t">
-  <bpmn:process id="lead_routing" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:manualTask id="route"><bpmn:incoming>f1</bpmn:incoming>
-      <bpmn:outgoing>f2</bpmn:outgoing></bpmn:manualTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="route" />
-    <bpmn:sequenceFlow id="f2" sourceRef="route" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
 
 
 def test_a_new_web_lead_starts_lead_routing(client, api, app, website_form):
