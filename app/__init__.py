@@ -39,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(public_forms.bp)
     app.register_blueprint(surveys.bp)
+    from .web import init_web
+
+    init_web(app)
     if app.config["TRUSTED_PROXIES"]:  # client addresses (rate limits) from X-Forwarded-For
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -17,6 +17,10 @@ def current_user() -> User:
 
 def authenticate() -> User:
     header = request.headers.get("Authorization", "")
+    if not header:
+        user = _page_session_user()
+        if user is not None:
+            return user
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>' (POST /api/auth/token)")
@@ -51,3 +55,16 @@ def login_required(*roles: str, scopes: tuple[str, ...] | list[str] = ()):
         return wrapper
 
     return decorate
+
+
+def _page_session_user() -> User | None:
+    """The pages' scripts call the API signed in by their session (and its CSRF token)."""
+    from ..web import csrf
+    from ..web.session import current_user
+
+    user = current_user()
+    if user is not None:
+        g.token_scopes = []
+        if request.method not in csrf.SAFE_METHODS:
+            csrf.check()
+    return user

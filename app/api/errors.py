@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify
+from flask import current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError
@@ -21,6 +21,9 @@ HTTP_CODES = {
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
                    extra: dict | None = None):
+    pages = current_app.extensions.get("crm_page_errors")
+    if pages is not None and pages[0]():  # a page, not the API: answer with a page
+        return pages[1](status, message, fields)
     body = {**(extra or {}), "error": code, "message": message, "fields": fields or {}}
     response = jsonify(body)
     response.status_code = status

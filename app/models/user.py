@@ -25,6 +25,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(10), default="en")
+    # set once the person picks a language on the pages; until then they follow the browser
+    language_chosen: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     # a machine calling the API with scoped tokens; it has no password and cannot sign in
     api_client: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -72,12 +72,18 @@ def ensure_demo_users() -> list[str]:
     return created
 
 
-def issue_token(username: str, password: str) -> str:
-    """A new bearer token for valid credentials; the same error for any bad input."""
+def check_credentials(username: str, password: str) -> User:
+    """The person a username and password belong to; the same error for any bad input."""
     user = db.session().scalar(select(User).where(User.username == username))
     if (user is None or not user.active or user.api_client
             or not check_password_hash(user.password_hash, password)):
         raise Unauthorized("wrong username or password")
+    return user
+
+
+def issue_token(username: str, password: str) -> str:
+    """A new bearer token for valid credentials; the same error for any bad input."""
+    user = check_credentials(username, password)
     token = secrets.token_urlsafe(32)
     now = utcnow()  # real time: moving the test clock must not expire everybody's token
     ttl = timedelta(hours=current_app.config["TOKEN_TTL_HOURS"])
@@ -177,3 +183,9 @@ def _check_scopes(scopes: list[str]) -> None:
     if not scopes or unknown:
         raise Invalid(f"scopes are {', '.join(SCOPES)}; unknown: {', '.join(unknown) or '-'}",
                       fields={"scopes": [f"choose from {', '.join(SCOPES)}"]})
+
+
+def choose_language(user: User, language: str) -> None:
+    """The person's language from now on: on the pages and in what they are sent."""
+    user.language = language
+    user.language_chosen = True

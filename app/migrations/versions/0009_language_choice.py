@@ -1,0 +1,25 @@
+"""language choice: whether a person picked their language on the pages (else the browser's)
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-27 08:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('language_chosen', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('language_chosen')

@@ -1,0 +1,87 @@
+// Shared page helpers: the JSON API with the session's CSRF token, and messages for errors.
+// No build step: plain browser JavaScript.
+(function () {
+  "use strict";
+  const token = () => document.querySelector('meta[name="csrf-token"]').content;
+
+  function flash(text, kind) {
+    const box = document.getElementById("messages");
+    if (!box) { return; }
+    const item = document.createElement("div");
+    item.className = "message " + (kind || "info");
+    item.setAttribute("role", kind === "error" ? "alert" : "status");
+    item.textContent = text;
+    box.appendChild(item);
+    item.scrollIntoView({block: "nearest"});
+    if (kind !== "error") { setTimeout(() => item.remove(), 6000); }
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && body.message) || ("HTTP " + status));
+      this.status = status;
+      this.body = body || {};
+      this.fields = this.body.fields || {};
+    }
+    // the message with the fields it names: "…: discount_pct: must be at most 100"
+    describe() {
+      const parts = Object.entries(this.fields).map(([name, msgs]) =>
+        name + ": " + (Array.isArray(msgs) ? msgs.join(" ") : JSON.stringify(msgs)));
+      return parts.length ? this.message + " (" + parts.join("; ") + ")" : this.message;
+    }
+  }
+
+  // call the JSON API as the signed-in person; rejects with an ApiError carrying the message
+  async function api(method, url, body, options) {
+    const init = {method: method, headers: {"X-CSRF-Token": token(), "Accept": "application/json"},
+                  credentials: "same-origin"};
+    if (body instanceof FormData) {
+      init.body = body;
+    } else if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    Object.assign(init, options || {});
+    const response = await fetch(url, init);
+    const type = response.headers.get("Content-Type") || "";
+    const data = type.includes("json") ? await response.json() : await response.text();
+    if (!response.ok) { throw new ApiError(response.status, typeof data === "object" ? data : {message: data}); }
+    return data;
+  }
+
+  // an API error shown to the person (and field messages next to fields named data-field)
+  function showError(error, form) {
+    if (form) {
+      form.querySelectorAll(".error.from-server").forEach((node) => node.remove());
+      Object.entries(error.fields || {}).forEach(([name, msgs]) => {
+        const field = form.querySelector('[data-field="' + name + '"]');
+        if (!field) { return; }
+        const note = document.createElement("div");
+        note.className = "error from-server";
+        note.setAttribute("role", "alert");
+        note.textContent = Array.isArray(msgs) ? msgs.join(" ") : JSON.stringify(msgs);
+        field.appendChild(note);
+        field.classList.add("invalid");
+      });
+    }
+    flash(error.describe ? error.describe() : String(error.message || error), "error");
+  }
+
+  document.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    const type = xhr.getResponseHeader("Content-Type") || "";
+    let message = "HTTP " + xhr.status;
+    if (type.includes("html")) {  // a page's message fragment (templates/web/message.html)
+      const holder = document.createElement("div");
+      holder.innerHTML = xhr.responseText;
+      message = holder.textContent.replace(/\s+/g, " ").trim() || message;
+    } else {
+      try { message = JSON.parse(xhr.responseText).message || message; } catch (e) { /* text */ }
+    }
+    flash(message, "error");
+  });
+  document.addEventListener("htmx:sendError", () => flash(document.body.dataset.lang === "zh-CN"
+    ? "无法连接服务器。" : "The server could not be reached.", "error"));
+
+  window.crm = {api: api, flash: flash, showError: showError, ApiError: ApiError};
+})();

@@ -1,0 +1,51 @@
+"""The pages people work in: server-rendered Jinja with htmx/Alpine sprinkles.
+
+Pages call the same services as the JSON API (no second copy of any rule); the little
+JavaScript they have calls the JSON API itself, signed in by the page session. Every module in
+``app/web/pages`` with a blueprint ``bp`` is a page area; its ``NAV`` entry (if any) puts it in
+the menu for the roles it names. Texts live in ``app/web/texts`` (English and Chinese).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from flask import Flask
+
+from . import csrf, errors, formatting, i18n, session
+
+NAV: list[dict] = []  # {"endpoint", "text", "roles", "order"} from the page modules
+
+
+def init_web(app: Flask) -> None:
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.register_blueprint(session.bp)
+    from . import pages
+
+    NAV.clear()
+    for module_info in sorted(pkgutil.iter_modules(pages.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{pages.__name__}.{module_info.name}")
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
+        NAV.extend(getattr(module, "NAV", []))
+    NAV.sort(key=lambda entry: entry.get("order", 100))
+    csrf.protect(app)
+    errors.register(app)
+    formatting.register(app)
+    app.context_processor(_page_context)
+
+
+def _page_context() -> dict:
+    user = session.current_user()
+    return {
+        "t": i18n.t,
+        "label": i18n.label,
+        "lang": i18n.language(),
+        "languages": i18n.LANGUAGES,
+        "csrf_token": csrf.token,
+        "me": user,
+        "nav": [entry for entry in NAV if user is not None and session.may_see(user, entry)],
+        "unread_count": session.unread_count,
+    }

@@ -1,0 +1,52 @@
+"""How pages show money, times and durations (Jinja filters)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from flask import Flask, current_app
+
+from ..services.notifications import time_zone
+from . import i18n
+
+
+def money(value, currency: str = "CNY") -> str:
+    if value in (None, ""):
+        return "—"
+    amount = Decimal(str(value))
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€"}.get(currency or "CNY", f"{currency} ")
+    return f"{symbol}{amount:,.2f}"
+
+
+def local_time(value, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time in the site's time zone (CRM_NOTIFY_TIMEZONE)."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    zone = time_zone(current_app.config.get("NOTIFY_TIMEZONE"))
+    return value.astimezone(zone).strftime(pattern)
+
+
+def duration(seconds) -> str:
+    """3 d 4 h, 2 h 5 min, 40 min: how long something waited."""
+    if seconds in (None, ""):
+        return "—"
+    minutes = int(float(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    unit = {key: i18n.t(f"unit.{key}") for key in ("d", "h", "min")}
+    if days:
+        return f"{days} {unit['d']} {hours} {unit['h']}"
+    if hours:
+        return f"{hours} {unit['h']} {minutes} {unit['min']}"
+    return f"{minutes} {unit['min']}"
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(money)
+    app.add_template_filter(local_time)
+    app.add_template_filter(duration)
