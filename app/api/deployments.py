@@ -10,6 +10,7 @@ from functools import wraps
 
 from flask import Response, request
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from werkzeug.exceptions import UnsupportedMediaType
 
 from ..services import definitions, deployments
@@ -18,6 +19,25 @@ from .schemas import DeploymentFiles, DeploymentSchema, ProcessDefinitionSchema,
 
 blp = Blueprint("definitions", __name__, url_prefix="/api",
                 description="Deploy BPMN, DMN and form files; read process definitions")
+
+
+class ValidationFiles(Schema):
+    """Like DeploymentFiles, but a request without files reaches the service, whose 400
+    says what to send (a dry run answers problems, never a schema error about them)."""
+
+    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}),
+                        load_default=list)
+
+
+class ProblemSchema(Schema):
+    file = fields.String(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    line = fields.Integer(allow_none=True)
+    reason = fields.String()
+
+
+class ValidationResult(Schema):
+    problems = fields.List(fields.Nested(ProblemSchema))
 
 
 def multipart_only(view):
@@ -44,6 +64,18 @@ def deploy(body):
     return deployments.deploy(files, by=current_user())
 
 
+@blp.post("/deployments/validate")
+@login_required("analyst")
+@multipart_only
+@blp.arguments(ValidationFiles, location="files")
+@blp.response(200, ValidationResult)
+def validate(body):
+    """Check files exactly as a deployment would, storing nothing: 200 with the problems
+    (empty when the files would deploy); 400 only for a request without files."""
+    files = [(f.filename or "", f.read()) for f in body.get("files", [])]
+    return {"problems": deployments.validate(files)}
+
+
 @blp.get("/process-definitions")
 @login_required()
 @blp.response(200, ProcessDefinitionSchema(many=True))
@@ -68,3 +100,12 @@ def xml(args, key: str):
     """The BPMN XML of a version (the latest by default)."""
     return Response(definitions.bpmn_xml(key, args.get("version")),
                     mimetype="application/xml")
+
+
+@blp.get("/forms/<key>")
+@login_required()
+@blp.response(200, content_type="application/json")
+def form(key: str):
+    """The latest deployed form definition, as the file it was deployed from."""
+    _name, content = definitions.form_file(key)
+    return Response(content, mimetype="application/json")

@@ -19,7 +19,7 @@ from ..models.deal import APPROVER_ROLES, Contract, Quote
 from ..models.instance import OPEN_STATUSES, ProcessInstance
 from ..models.task import HumanTask
 from ..models.user import User
-from . import clock, definitions, instances, pipeline, pricing, quotes, timeline
+from . import clock, definitions, instances, pipeline, pricing, quotes, tasks, timeline
 from .instances import start_definition
 
 PROCESS = "contract_approval"
@@ -192,6 +192,41 @@ def trail_steps(contract: Contract) -> list[dict]:
         if decision == "reject":
             round_, position = round_ + 1, 0
     return steps
+
+
+# -- what an approver reads -------------------------------------------------------------------
+
+def open_approvals(user: User) -> list[HumanTask]:
+    """The approvals waiting for the user's decision, oldest first: open tasks whose form is
+    an approval (a contract step, a quote's special discount) that ``tasks.may_act`` lets
+    them decide (offered to one of their roles, or delegated to them)."""
+    rows = db.session().scalars(select(HumanTask).where(
+        HumanTask.status == "open", tasks.workable_by(user))
+        .order_by(HumanTask.created_at, HumanTask.id))
+    return [task for task in rows if tasks.is_approval(task) and tasks.may_act(task, user)]
+
+
+def approval_subject(instance: ProcessInstance, user: User) -> dict:
+    """What an approval of this instance is about: its contract (``contract_id`` in the
+    process data) or quote (``quote_id``), with the quote, customer and deal names. The
+    approver sees them through the record they are asked to judge, even when the deal is not
+    one they could open (a legal director reads every contract, not every deal)."""
+    session = db.session()
+    variables = instance.variables or {}
+    contract = quote = None
+    if isinstance(variables.get("contract_id"), int):
+        contract = get(variables["contract_id"], user)
+        quote = session.get(Quote, contract.quote_id) if contract.quote_id else None
+        opportunity_id, account_id = contract.opportunity_id, contract.account_id
+    elif isinstance(variables.get("quote_id"), int):
+        quote = quotes.get(variables["quote_id"], user)
+        opportunity_id = quote.opportunity_id
+        account_id = session.get(Opportunity, opportunity_id).account_id
+    else:
+        return {"contract": None, "quote": None, "customer": None, "deal": None}
+    return {"contract": contract, "quote": quote,
+            "customer": session.get(Account, account_id).name,
+            "deal": session.get(Opportunity, opportunity_id).name}
 
 
 # -- what the process's handlers do ----------------------------------------------------------

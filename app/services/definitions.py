@@ -8,10 +8,12 @@ from .. import db, engine
 from ..errors import NotFound
 from ..models.definition import (
     DecisionDefinition,
+    Deployment,
     FormDefinition,
     ProcessDefinition,
     StoredFile,
 )
+from ..models.user import User
 from .forms import parse_form
 
 
@@ -144,3 +146,139 @@ def form_by_hash(file_hash: str) -> dict:
         stored = file_contents([file_hash])[file_hash]
         _forms[file_hash] = parse_form(stored.content, stored.name)  # a key from the file name
     return _forms[file_hash]
+
+
+# -- for the analyst workspace: what is deployed, and the files to edit ---------------------
+
+def deployed_by(rows: list) -> dict[int, tuple]:
+    """{deployment id: (deployed at, username or None)} for definition rows: who made each
+    version matters when a table changes under people's feet."""
+    ids = {row.deployment_id for row in rows}
+    if not ids:
+        return {}
+    stmt = (select(Deployment.id, Deployment.created_at, User.username)
+            .outerjoin(User, User.id == Deployment.created_by)
+            .where(Deployment.id.in_(ids)))
+    return {row.id: (row.created_at, row.username) for row in db.session().execute(stmt)}
+
+
+def _with_versions(rows: list, key_of) -> list[dict]:
+    """Rows of every version, grouped by key, newest first within a key, keys in order."""
+    who = deployed_by(rows)
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        at, by = who.get(row.deployment_id, (row.created_at, None))
+        grouped.setdefault(key_of(row), []).append({"version": row.version, "row": row,
+                                                    "deployed_at": at, "deployed_by": by})
+    result = []
+    for key in sorted(grouped):
+        versions_of_key = sorted(grouped[key], key=lambda v: v["version"], reverse=True)
+        result.append({"key": key, "latest": versions_of_key[0]["row"],
+                       "versions": versions_of_key})
+    return result
+
+
+def process_catalogue() -> list[dict]:
+    """Every process key: its latest version, every version with when and by whom, and the
+    file it came from (the name the editor deploys it under again)."""
+    rows = list(db.session().scalars(select(ProcessDefinition)
+                                     .order_by(ProcessDefinition.key,
+                                               ProcessDefinition.version)))
+    entries = _with_versions(rows, lambda row: row.key)
+    names = {f.hash: f.name for f in file_contents([e["latest"].bpmn_hash for e in entries])
+             .values()}
+    for entry in entries:
+        entry["file"] = names.get(entry["latest"].bpmn_hash, f"{entry['key']}.bpmn")
+    return entries
+
+
+def process_versions(key: str) -> list[dict]:
+    """The versions of one process, newest first, with when and by whom (404 if none)."""
+    rows = versions(key)
+    return _with_versions(rows, lambda row: row.key)[0]["versions"]
+
+
+def decision_catalogue() -> list[dict]:
+    """Every decision id: its latest version and every version with when and by whom."""
+    rows = list(db.session().scalars(select(DecisionDefinition)
+                                     .order_by(DecisionDefinition.decision_id,
+                                               DecisionDefinition.version)))
+    entries = _with_versions(rows, lambda row: row.decision_id)
+    for entry in entries:
+        entry["file"] = entry["latest"].file.name
+    return entries
+
+
+def decision_versions(decision_id: str) -> list[dict]:
+    """The versions of one decision, newest first, with when and by whom (404 if none)."""
+    rows = list(db.session().scalars(select(DecisionDefinition)
+                                     .where(DecisionDefinition.decision_id == decision_id)))
+    if not rows:
+        raise NotFound(f"no decision with id {decision_id!r} is deployed")
+    return _with_versions(rows, lambda row: row.decision_id)[0]["versions"]
+
+
+def form_catalogue() -> list[dict]:
+    """Every form key: its latest version, every version, and its file name."""
+    rows = list(db.session().scalars(select(FormDefinition)
+                                     .order_by(FormDefinition.key, FormDefinition.version)))
+    entries = _with_versions(rows, lambda row: row.key)
+    for entry in entries:
+        entry["file"] = entry["latest"].file.name
+    return entries
+
+
+def decision_xml(decision_id: str, version: int | None = None) -> tuple[str, bytes]:
+    """(file name, DMN file) a decision version was deployed from (the latest by default)."""
+    row = decision(decision_id) if version is None else decision_version(decision_id, version)
+    return row.file.name, row.file.content
+
+
+def decision_table(decision_id: str) -> dict:
+    """The latest version's table as a tester needs it: its inputs (label, expression,
+    type) and outputs (name, label, type), read from the deployed file."""
+    row = decision(decision_id)
+    analysis = engine.Analysis()
+    engine.read_xml([engine.SourceFile(row.file.name, row.file.content)], analysis)
+    root = analysis.trees.get(row.file.name)
+    table = None
+    if root is not None:
+        table = next((t for d in root.iter("{*}decision") if d.get("id") == decision_id
+                      for t in d.iter("{*}decisionTable")), None)
+    inputs, outputs = [], []
+    for column in table.iterfind("{*}input") if table is not None else ():
+        expression = column.find("{*}inputExpression")
+        text = expression.find("{*}text") if expression is not None else None
+        inputs.append({"id": column.get("id"), "label": column.get("label") or "",
+                       "expression": (text.text or "").strip() if text is not None else "",
+                       "type": (expression.get("typeRef") if expression is not None
+                                else None) or "string"})
+    for column in table.iterfind("{*}output") if table is not None else ():
+        outputs.append({"id": column.get("id"), "name": column.get("name") or "",
+                        "label": column.get("label") or "",
+                        "type": column.get("typeRef") or "string"})
+    return {"decision_id": decision_id, "name": row.name, "version": row.version,
+            "file": row.file.name, "inputs": inputs, "outputs": outputs}
+
+
+def latest_form(key: str) -> FormDefinition:
+    """The latest version of a form definition (404 if the key was never deployed)."""
+    row = db.session().scalar(select(FormDefinition).where(FormDefinition.key == key)
+                              .order_by(FormDefinition.version.desc()).limit(1))
+    if row is None:
+        raise NotFound(f"no form with key {key!r} is deployed")
+    return row
+
+
+def form_file(key: str) -> tuple[str, bytes]:
+    """(file name, JSON file) of a form's latest version, byte for byte, to edit."""
+    row = latest_form(key)
+    return row.file.name, row.file.content
+
+
+def form_versions(key: str) -> list[dict]:
+    """The versions of one form, newest first, with when and by whom (404 if none)."""
+    rows = list(db.session().scalars(select(FormDefinition).where(FormDefinition.key == key)))
+    if not rows:
+        raise NotFound(f"no form with key {key!r} is deployed")
+    return _with_versions(rows, lambda row: row.key)[0]["versions"]

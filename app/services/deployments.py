@@ -55,10 +55,41 @@ class Bundle:
     new_names: set[str] = field(default_factory=set)
 
 
+@dataclass
+class Checked:
+    """What validating a deployment found: the merged bundle, its analysis, the processes it
+    changes, the forms it brings, and every problem (empty when it may be deployed)."""
+
+    bundle: Bundle
+    analysis: engine.Analysis
+    affected: set[str]
+    new_forms: dict
+    problems: list[dict]
+
+
 def deploy(files: list[tuple[str, bytes]], *, by: User | None = None,
            source: str = "api") -> dict:
     """Validate and store files; returns what was created and what was unchanged."""
     db.serialize("deployments")  # two deployments of one key must not both take version N+1
+    checked = check(files)
+    if checked.problems:
+        raise DeploymentRejected(f"{len(checked.problems)} problem(s): nothing was deployed",
+                                 problems=checked.problems)
+    return store(checked.bundle, checked.analysis, checked.affected, checked.new_forms, by=by,
+                 source=source)
+
+
+def validate(files: list[tuple[str, bytes]]) -> list[dict]:
+    """The problems deploying these files would meet, storing nothing (a dry run).
+
+    The very checks ``deploy`` runs, so that an editor's Validate button and its Deploy
+    button can never disagree; problems in the files are the answer, not an error.
+    """
+    return check(files).problems
+
+
+def check(files: list[tuple[str, bytes]]) -> Checked:
+    """Read, merge over what is deployed, analyse and parse: everything but storing."""
     if not files:
         raise BadRequest("no files: send one or more .bpmn, .dmn or form .json files",
                          fields={"files": ["required"]})
@@ -74,11 +105,8 @@ def deploy(files: list[tuple[str, bytes]], *, by: User | None = None,
     concerned = bundle.new_names | {analysis.processes[k].file for k in affected} | {None}
     problems += [p for p in analysis.problems if p.file in concerned]
     problems += parse_problems(analysis, affected, concerned, {p.file for p in problems})
-    if problems:
-        found = unique([p.as_dict() for p in problems])
-        raise DeploymentRejected(f"{len(found)} problem(s): nothing was deployed",
-                                 problems=found)
-    return store(bundle, analysis, affected, new_forms, by=by, source=source)
+    return Checked(bundle, analysis, affected, new_forms,
+                   unique([p.as_dict() for p in problems]))
 
 
 def read_files(files: list[tuple[str, bytes]]) -> tuple[dict, dict, set, list]:

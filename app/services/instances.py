@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
 
@@ -73,9 +74,11 @@ def involved(user: User):
 
 
 def search(user: User, *, process_key: str | None = None, status: str | None = None,
-           business_key: str | None = None, started_by: str | None = None, page: int = 1,
-           per_page: int = 50) -> Page:
-    """Instances the user may see (managers, admins, analysts: all), newest first."""
+           business_key: str | None = None, started_by: str | None = None,
+           started_after: datetime | None = None, started_before: datetime | None = None,
+           page: int = 1, per_page: int = 50) -> Page:
+    """Instances the user may see (managers, admins, analysts: all), newest first;
+    ``started_after`` / ``started_before`` bound the start time (how old a case is)."""
     stmt = select(ProcessInstance)
     if not sees_all(user):
         stmt = stmt.where(involved(user))
@@ -87,6 +90,10 @@ def search(user: User, *, process_key: str | None = None, status: str | None = N
         stmt = stmt.where(ProcessInstance.business_key == business_key)
     if started_by:
         stmt = stmt.where(ProcessInstance.started_by == started_by)
+    if started_after is not None:
+        stmt = stmt.where(ProcessInstance.started_at >= started_after)
+    if started_before is not None:
+        stmt = stmt.where(ProcessInstance.started_at < started_before)
     session = db.session()
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = session.scalars(stmt.order_by(ProcessInstance.id.desc())
@@ -130,6 +137,38 @@ def details(instance_id: int, user: User) -> dict:
         "waiting_for": waits,
         "path": path,
     }
+
+
+def diagram_marks(found: dict) -> dict[str, list[str]]:
+    """What the diagram highlights, from ``details``: the elements the instance completed,
+    those it stands at now (open tasks, waits for a message or signal, timers) and the one
+    that failed. An element passed before and active again (a second round) is active."""
+    instance = found["instance"]
+    active = list(dict.fromkeys([t.element_id for t in found["active_tasks"]]
+                                + [w.element_id for w in found["waiting_for"]]
+                                + [t.element_id for t in found["timers"]]))
+    problem = ([instance.error_element]
+               if instance.status == "error" and instance.error_element else [])
+    completed = [e for e in dict.fromkeys(event.element_id for event in found["path"])
+                 if e not in active and e not in problem]
+    return {"completed": completed, "active": active, "problem": problem}
+
+
+def history(found: dict) -> list[dict]:
+    """The path from ``details``, newest first, each step with who did it when it was a human
+    task (the n-th event of a task element is its n-th completed task)."""
+    done: dict[str, list[HumanTask]] = {}
+    for task in sorted((t for t in found["history"] if t.status == "completed"),
+                       key=lambda t: (t.completed_at, t.id)):
+        done.setdefault(task.element_id, []).append(task)
+    rows = []
+    for event in found["path"]:
+        queue = done.get(event.element_id) or []
+        task = queue.pop(0) if queue else None
+        rows.append({"element_id": event.element_id, "name": event.name, "kind": event.kind,
+                     "at": event.at, "by": task.completed_by if task else None})
+    rows.reverse()
+    return rows
 
 
 def cancel(instance_id: int, *, user: User) -> ProcessInstance:

@@ -487,6 +487,15 @@ def forecast(user: User, *, group_by: str = "month", date_from: date | None = No
             "totals": totals, "definitions": _definitions(group_by, open_keys, won_keys)}
 
 
+def owners_and_teams(user: User) -> tuple[list[str], list[str]]:
+    """The owners and the teams of the deals the user sees (the board's filter choices), in
+    one query: a filter never offers what would show nothing."""
+    rows = db.session().execute(select(Opportunity.owner, Opportunity.team).where(
+        visibility.opportunity_scope(user)).distinct()).all()
+    return (sorted({owner for owner, _team in rows if owner}),
+            sorted({team for _owner, team in rows if team}))
+
+
 def _definitions(group_by: str, open_keys: list[str], won_keys: list[str]) -> dict:
     grouped = {"month": "the month (YYYY-MM) of the expected close date of an open deal and of "
                         "the close date (closed_at, UTC) of a won deal; neither: 'no_date'",

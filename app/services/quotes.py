@@ -126,7 +126,8 @@ def as_figures(priced: Priced) -> dict:
                                                   strict=True), start=1):
         product = row["product"]
         lines.append({
-            "position": position, "product": product.code, "name_en": product.name_en,
+            "position": position, "product": product.code, "code": product.code,
+            "name_en": product.name_en,
             "name_zh": product.name_zh, "unit": product.unit,
             "product_line": product.product_line, "quantity": row["quantity"],
             "unit_price": row["unit_price"], "discount_pct": row["discount_pct"],

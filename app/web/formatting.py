@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import Flask, current_app
@@ -26,7 +26,7 @@ def local_time(value, pattern: str = "%Y-%m-%d %H:%M") -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     zone = time_zone(current_app.config.get("NOTIFY_TIMEZONE"))
     return value.astimezone(zone).strftime(pattern)
 

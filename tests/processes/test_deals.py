@@ -93,6 +93,7 @@ def test_the_preview_prices_without_storing(api, deal):
     assert response.status_code == 200, response.json
     # 3 x 1,800.00 = 5,400.00; 8 % = 432.00; net 4,968.00; VAT 13 % = 645.84; 5,613.84
     assert response.json["grand_total"] == "5613.84"
+    assert response.json["lines"][0]["product"] == "HW-TERM"
     assert response.json["lines"][0]["max_discount_pct"] == "5.00"  # hardware: thin margins
     assert response.json["special_discount"] is True
     assert api.as_("alice").get(f"/api/opportunities/{deal['id']}/quotes").json == []

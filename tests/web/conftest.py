@@ -61,8 +61,3 @@ class Pages:
 @pytest.fixture
 def pages(app):
     return Pages(app)
-
-
-def text_of(response) -> str:
-    """The page's HTML as text, for assertions on what a person reads."""
-    return response.get_data(as_text=True)

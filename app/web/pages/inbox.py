@@ -1,0 +1,274 @@
+"""The task inbox, one task's page (its form, claim, complete), and my notifications.
+
+Every rule (who may see, claim or complete a task, what a form accepts) is the task service's;
+these views read the request, call one service and draw the answer. A refused claim or
+completion is shown as a message on the page the person came from, never as a stack trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from math import ceil
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from ... import db
+from ...errors import Conflict, Forbidden, Invalid
+from ...models.task import HumanTask
+from ...models.user import User
+from ...pages.public_forms import page_fields, submitted_data
+from ...pages.texts import translate_error
+from ...services import clock, instances, notifications, tasks
+from ..i18n import label, language, t
+from ..session import page, safe_next, signed_in_user
+
+bp = Blueprint("web_inbox", __name__)
+NAV = [{"endpoint": "web_inbox.index", "text": "nav.inbox", "roles": (), "order": 10}]
+
+PER_PAGE = 25
+SHOW = ("all", "mine")
+TASK_STATUSES = ("open", "completed")
+SUMMARY_SIZE = 12  # process variables shown on a task page: a glance, not a dump
+LEAD_KEY = "lead:"  # the lead processes' business keys (services.leads.business_key)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def page_number() -> int:
+    """?page=N, at least 1; nonsense reads as the first page."""
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, ceil(total / per_page))
+
+
+def attempt(action: Callable[..., Any], *args, **kwargs) -> Any:
+    """Run a service call in a savepoint: a refused action (409, 403, 422) leaves nothing
+    behind, although the page still answers 200 or a redirect (which commits)."""
+    with db.session().begin_nested():
+        return action(*args, **kwargs)
+
+
+def due_state(task: HumanTask, now: datetime) -> str | None:
+    """"overdue" / "due_soon" / None: the thresholds of the due-task notices
+    (notifications.check_due_tasks, CRM_DUE_SOON_HOURS), so the badge and the reminder agree."""
+    if task.status != "open" or task.due_at is None:
+        return None
+    if task.due_at <= now:
+        return "overdue"
+    if task.due_at <= now + timedelta(hours=current_app.config["DUE_SOON_HOURS"]):
+        return "due_soon"
+    return None
+
+
+def task_title(task: HumanTask, form: dict | None) -> str:
+    """The form's title in the page's language, else the BPMN task's name."""
+    return label(form.get("title"), task.name) if form else task.name
+
+
+def process_name(task: HumanTask) -> str:
+    instance = instances.get(task.instance_id)
+    return (instance.definition.name if instance.definition else "") or task.process_key
+
+
+def may_claim(task: HumanTask, user: User) -> bool:
+    return task.status == "open" and task.assignee is None and tasks.may_act(task, user)
+
+
+def may_unclaim(task: HumanTask, user: User) -> bool:
+    return task.status == "open" and task.assignee is not None and (
+        task.assignee == user.username or user.is_supervisor)
+
+
+def may_complete(task: HumanTask, user: User) -> bool:
+    return (task.status == "open" and tasks.may_act(task, user)
+            and task.assignee in (None, user.username))
+
+
+def inbox_row(task: HumanTask, user: User, now: datetime) -> dict:
+    form = tasks.form_of(task)
+    return {"task": task, "title": task_title(task, form), "process": process_name(task),
+            "business_key": instances.get(task.instance_id).business_key,
+            "due": due_state(task, now), "approval": tasks.is_approval(task),
+            "claim": may_claim(task, user), "unclaim": may_unclaim(task, user)}
+
+
+def back_to(default: str) -> str:
+    """Where a form post returns to: its ``next`` field when it is a path on this site."""
+    return safe_next(request.form.get("next"), default)
+
+
+# -- the inbox -------------------------------------------------------------------------------
+
+@bp.get("/inbox")
+@page()
+def index():
+    """My tasks and my groups' tasks (managers: everyone's), the soonest due first."""
+    me = signed_in_user()
+    show = request.args.get("show") if request.args.get("show") in SHOW else "all"
+    group = request.args.get("group", "")
+    group = group if group in (me.roles or []) else ""
+    status = request.args.get("status") if request.args.get("status") in TASK_STATUSES \
+        else "open"
+    found = tasks.search(me, assignee="me" if show == "mine" else None,
+                         candidate_group=group or None, status=status, page=page_number(),
+                         per_page=PER_PAGE)
+    now = clock.now()
+    return render_template(
+        "web/inbox/index.html", rows=[inbox_row(task, me, now) for task in found.items],
+        found=found, pages=page_count(found.total, found.per_page),
+        filters={"show": show, "group": group, "status": status}, statuses=TASK_STATUSES)
+
+
+# -- one task --------------------------------------------------------------------------------
+
+def variables_summary(task: HumanTask, user: User) -> dict:
+    """A few plain process variables behind the task, for those who may read them."""
+    if not tasks.may_read_data(task, user):
+        return {}
+    shown = {}
+    for name, value in (instances.get(task.instance_id).variables or {}).items():
+        if name.startswith("_") or not isinstance(value, str | int | float | bool):
+            continue
+        if value in ("", None):
+            continue
+        shown[name] = value
+        if len(shown) == SUMMARY_SIZE:
+            break
+    return shown
+
+
+def localised_errors(fields: dict) -> dict[str, list[str]]:
+    lang = language()
+    return {name: [translate_error(str(m), lang) for m in
+                   (messages if isinstance(messages, list) else [messages])]
+            for name, messages in (fields or {}).items()}
+
+
+def task_page(task: HumanTask, user: User, *, values: dict | None = None,
+              errors: dict | None = None, status: int = 200) -> tuple[str, int]:
+    """The task page; after a refused completion (422) with what was typed and why."""
+    form = tasks.form_of(task)
+    fields = page_fields(form, language()) if form else []
+    errors = localised_errors(errors or {})
+    known = {f["name"] for f in fields}
+    readable = tasks.may_read_data(task, user)
+    if values is None:
+        values = (task.data or {}) if task.status != "open" and readable else {}
+    instance = instances.get(task.instance_id)
+    lead_id = None
+    if (instance.business_key or "").startswith(LEAD_KEY):
+        lead_id = instance.business_key[len(LEAD_KEY):]
+    html = render_template(
+        "web/inbox/task.html", task=task, title=task_title(task, form), form=form,
+        fields=fields, values=values, errors=errors,
+        other_errors={k: v for k, v in errors.items() if k not in known},
+        process=process_name(task), instance=instance,
+        lead_id=int(lead_id) if lead_id and lead_id.isdigit() else None,
+        summary=variables_summary(task, user), due=due_state(task, clock.now()),
+        approval=tasks.is_approval(task), claim=may_claim(task, user),
+        unclaim=may_unclaim(task, user), complete=may_complete(task, user))
+    return html, status
+
+
+@bp.get("/tasks/<task_id>")
+@page()
+def task(task_id: str):
+    """The task's form, what it belongs to, and the buttons the person may use."""
+    me = signed_in_user()
+    return task_page(tasks.get(task_id, me), me)
+
+
+def posted_values(form: dict | None) -> dict:
+    """The posted HTML form as the form definition's data (the CSRF token is not a field)."""
+    if form is None:
+        return {}
+    data = submitted_data(form)
+    data.pop("csrf_token", None)
+    return data
+
+
+@bp.post("/tasks/<task_id>/complete")
+@page()
+def complete(task_id: str):
+    """Complete the task; then the next task of the same process this person may work, if
+    any, else the inbox. A rejected form comes back (422) with what was typed."""
+    me = signed_in_user()
+    current = tasks.get(task_id, me)
+    form = tasks.form_of(current)
+    data = posted_values(form)
+    title = task_title(current, form)
+    try:
+        done = attempt(tasks.complete, task_id, me, data)
+    except Invalid as invalid:
+        return task_page(tasks.get(task_id, me), me, values=data, errors=invalid.fields,
+                         status=422)
+    except (Conflict, Forbidden) as refused:
+        flash(t("inbox.task.refused", reason=refused.message), "error")
+        return redirect(url_for(".task", task_id=task_id))
+    flash(t("inbox.task.completed", title=title), "success")
+    following = next((candidate for candidate in tasks.open_for(me, done.instance_id)
+                      if may_complete(candidate, me)), None)
+    if following is not None:
+        return redirect(url_for(".task", task_id=following.id))
+    return redirect(url_for(".index"))
+
+
+@bp.post("/tasks/<task_id>/claim")
+@page()
+def claim(task_id: str):
+    me = signed_in_user()
+    try:
+        attempt(tasks.claim, task_id, me)
+        flash(t("inbox.claimed"), "success")
+    except (Conflict, Forbidden) as refused:
+        flash(t("inbox.claim_refused", reason=refused.message), "error")
+    return redirect(back_to(url_for(".index")))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@page()
+def unclaim(task_id: str):
+    me = signed_in_user()
+    try:
+        attempt(tasks.unclaim, task_id, me)
+        flash(t("inbox.unclaimed"), "success")
+    except (Conflict, Forbidden) as refused:
+        flash(t("inbox.unclaim_refused", reason=refused.message), "error")
+    return redirect(back_to(url_for(".index")))
+
+
+# -- notifications ---------------------------------------------------------------------------
+
+@bp.get("/notifications", endpoint="notifications")
+@page()
+def notification_list():
+    """My notifications, unread first (highlighted), then newest first."""
+    me = signed_in_user()
+    unread_only = request.args.get("unread") == "1"
+    found = notifications.inbox(me, unread=unread_only, page=page_number(), per_page=PER_PAGE)
+    return render_template("web/inbox/notifications.html", found=found,
+                           pages=page_count(found.total, found.per_page),
+                           unread_only=unread_only)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@page()
+def mark_read(notification_id: int):
+    """Mark one read; with ``next`` (the task it is about) the person goes on there."""
+    notifications.mark_read(notification_id, signed_in_user())
+    return redirect(back_to(url_for(".notifications")))
+
+
+@bp.post("/notifications/read-all")
+@page()
+def mark_all_read():
+    marked = notifications.mark_all_read(signed_in_user())
+    flash(t("inbox.notifications.marked", count=marked), "success")
+    return redirect(back_to(url_for(".notifications")))

@@ -1,0 +1,202 @@
+"""Leads: the list, one lead (with why it went to its owner), the pool, and what people do
+with a lead (convert, close, claim, dispatch).
+
+Who sees which lead and who may do what is the lead service's (services/leads.py and
+visibility.py); the request bodies are read with the JSON API's own schemas, so a page and an
+API call accept exactly the same input. A refused action comes back as a message.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from marshmallow import Schema, ValidationError
+
+from ...api.lead_schemas import AssignRequest, CloseRequest, ConvertRequest
+from ...errors import Conflict, Forbidden, Invalid
+from ...models.instance import OPEN_STATUSES
+from ...models.lead import LEAD_STATUSES, OPEN_LEAD_STATUSES, Lead
+from ...models.user import User
+from ...pages.texts import translate_error
+from ...services import instances, leads, routing, tasks, users
+from ..i18n import language, t
+from ..session import page, signed_in_user
+from .inbox import attempt, back_to, page_count, page_number, task_title
+
+bp = Blueprint("web_leads", __name__)
+NAV = [{"endpoint": "web_leads.index", "text": "nav.leads",
+        "roles": ("sales", "manager", "sales_director"), "order": 20}]
+
+READERS = ("sales", "manager", "sales_director")
+POOL_ROLES = ("sales", "manager")  # as GET /api/lead-pool
+PER_PAGE = 25
+PUBLIC_FORM = "website_lead"
+FILTERS = ("status", "source", "owner", "team")
+# what a lead's history records (services/leads.py record_event): named on the page
+EVENT_KINDS = ("created", "assigned", "pooled", "dispatched", "claimed", "returned",
+               "reassigned", "called", "closed", "converted", "merged")
+
+
+def form_body(schema: Schema, names: tuple[str, ...]) -> dict:
+    """The posted fields ``names`` (blank ones left out), loaded with the API's schema;
+    Invalid (422, per field) when the schema refuses them."""
+    sent = {name: request.form[name].strip() for name in names
+            if request.form.get(name, "").strip()}
+    try:
+        return schema.load(sent)
+    except ValidationError as exc:
+        raise Invalid("please check the marked fields",
+                      fields=exc.normalized_messages()) from exc
+
+
+def may_claim(user: User) -> bool:
+    return user.has_role("sales", "admin")
+
+
+def may_dispatch(user: User) -> bool:
+    return user.has_role("manager", "admin")
+
+
+def reps() -> list[str]:
+    """Whom a manager may give a lead to (the service checks again)."""
+    return users.usernames_with_any_role(["sales"])
+
+
+# -- the list --------------------------------------------------------------------------------
+
+@bp.get("/leads")
+@page(*READERS)
+def index():
+    """The leads I may see (mine; managers: their teams'; directors: all), newest first."""
+    me = signed_in_user()
+    chosen = {name: request.args.get(name, "").strip() for name in FILTERS}
+    if chosen["status"] not in LEAD_STATUSES:
+        chosen["status"] = ""
+    found = leads.search(me, **{name: value or None for name, value in chosen.items()},
+                         page=page_number(), per_page=PER_PAGE)
+    return render_template("web/leads/index.html", found=found, filters=chosen,
+                           pages=page_count(found.total, found.per_page),
+                           statuses=LEAD_STATUSES, public_form=PUBLIC_FORM,
+                           pool=me.has_role(*POOL_ROLES, "admin"))
+
+
+# -- one lead --------------------------------------------------------------------------------
+
+def open_tasks(lead: Lead, user: User) -> list[dict]:
+    """The open tasks of the lead's running processes the person takes part in (managers:
+    all), titled as in the inbox."""
+    found = instances.search(user, business_key=leads.business_key(lead.id), per_page=100)
+    running = [instance.id for instance in found.items if instance.status in OPEN_STATUSES]
+    return [{"task": task, "title": task_title(task, tasks.form_of(task))}
+            for group in instances.open_tasks(running).values() for task in group]
+
+
+def detail_page(lead: Lead, user: User, *, values: dict | None = None,
+                errors: dict | None = None, status: int = 200) -> tuple[str, int]:
+    """The lead page; ``errors`` per form ("convert", "close") after a refused post (422)."""
+    is_open = lead.status in OPEN_LEAD_STATUSES
+    lang = language()
+    errors = {form: {name: [translate_error(str(m), lang) for m in
+                            (messages if isinstance(messages, list) else [messages])]
+                     for name, messages in problems.items()}
+              for form, problems in (errors or {}).items()}
+    html = render_template(
+        "web/leads/detail.html", lead=lead, events=leads.events(lead),
+        routing=lead.routing or {}, tasks=open_tasks(lead, user), event_kinds=EVENT_KINDS,
+        strategies=routing.STRATEGIES,
+        values=values or {}, errors=errors,
+        can_convert=is_open and lead.status != "pool",
+        can_close=is_open and (lead.status != "pool" or may_dispatch(user)),
+        can_claim=lead.status == "pool" and may_claim(user),
+        can_dispatch=is_open and may_dispatch(user),
+        reps=reps() if is_open and may_dispatch(user) else [])
+    return html, status
+
+
+@bp.get("/leads/<int:lead_id>")
+@page(*READERS)
+def detail(lead_id: int):
+    """Contact data, status, owner, where it came from, its history and why it was routed."""
+    me = signed_in_user()
+    return detail_page(leads.get(lead_id, me), me)
+
+
+@bp.post("/leads/<int:lead_id>/convert")
+@page(*READERS)
+def convert(lead_id: int):
+    """Customer, contact and opportunity from the lead; then the customer's page."""
+    me = signed_in_user()
+    try:
+        body = form_body(ConvertRequest(), ("opportunity_name", "amount"))
+        lead = attempt(leads.convert_by, lead_id, me, **body)
+    except Invalid as invalid:
+        return detail_page(leads.get(lead_id, me), me, values=request.form,
+                           errors={"convert": invalid.fields}, status=422)
+    except (Conflict, Forbidden) as refused:
+        flash(t("leads.convert_refused", reason=refused.message), "error")
+        return redirect(url_for(".detail", lead_id=lead_id))
+    flash(t("leads.converted"), "success")
+    if lead.account_id:
+        return redirect(f"/customers/{lead.account_id}")
+    return redirect(url_for(".detail", lead_id=lead_id))
+
+
+@bp.post("/leads/<int:lead_id>/close")
+@page(*READERS)
+def close(lead_id: int):
+    """Close the lead with a reason; its follow-up ends."""
+    me = signed_in_user()
+    try:
+        body = form_body(CloseRequest(), ("reason",))
+        attempt(leads.close_by, lead_id, me, reason=body["reason"])
+    except Invalid as invalid:
+        return detail_page(leads.get(lead_id, me), me, values=request.form,
+                           errors={"close": invalid.fields}, status=422)
+    except (Conflict, Forbidden) as refused:
+        flash(t("leads.close_refused", reason=refused.message), "error")
+        return redirect(url_for(".detail", lead_id=lead_id))
+    flash(t("leads.closed"), "success")
+    return redirect(url_for(".detail", lead_id=lead_id))
+
+
+# -- the pool --------------------------------------------------------------------------------
+
+@bp.get("/leads/pool")
+@page(*POOL_ROLES)
+def pool():
+    """Leads nobody owns: reps claim them, managers dispatch them."""
+    me = signed_in_user()
+    found = leads.pool(me, page=page_number(), per_page=PER_PAGE)
+    return render_template("web/leads/pool.html", found=found,
+                           pages=page_count(found.total, found.per_page),
+                           can_claim=may_claim(me), can_dispatch=may_dispatch(me),
+                           reps=reps() if may_dispatch(me) else [])
+
+
+@bp.post("/leads/<int:lead_id>/claim")
+@page("sales")
+def claim(lead_id: int):
+    """A rep takes a lead from the pool (within the daily claim limit)."""
+    me = signed_in_user()
+    try:
+        attempt(leads.claim, lead_id, me)
+        flash(t("leads.claimed", id=lead_id), "success")
+    except (Conflict, Forbidden) as refused:
+        flash(t("leads.claim_refused", reason=refused.message), "error")
+    return redirect(back_to(url_for(".pool")))
+
+
+@bp.post("/leads/<int:lead_id>/assign")
+@page("manager")
+def assign(lead_id: int):
+    """A manager gives the lead to a rep; the rep's follow-up starts."""
+    me = signed_in_user()
+    try:
+        body = form_body(AssignRequest(), ("owner",))
+        lead = attempt(leads.dispatch, lead_id, body["owner"], me)
+        flash(t("leads.dispatched", owner=lead.owner), "success")
+    except (Conflict, Forbidden, Invalid) as refused:
+        reason = refused.message
+        if isinstance(refused, Invalid) and refused.fields.get("owner"):
+            reason = t("leads.choose_rep")
+        flash(t("leads.dispatch_refused", reason=reason), "error")
+    return redirect(back_to(url_for(".pool")))

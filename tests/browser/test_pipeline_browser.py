@@ -1,0 +1,138 @@
+"""The pipeline's JavaScript in Chromium: dragging cards (the server decides, the board is
+reloaded from the server), the lost-reason prompt, and the quote builder's live totals."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from app.services import catalog
+
+
+@pytest.fixture
+def deals(api):
+    """alice's customer with two deals in the first stage."""
+    acme = api.as_("alice").post("/api/customers", json={"name": "ACME Robotics"}).json["id"]
+
+    def deal(name, amount):
+        response = api.as_("alice").post("/api/opportunities", json={
+            "customer_id": acme, "name": name, "amount": amount})
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    return {"roll_out": deal("ACME roll-out", "100000"), "training": deal("ACME training",
+                                                                          "20000")}
+
+
+def card(page, opportunity_id):
+    return page.locator(f'[data-testid="deal-card"][data-opportunity-id="{opportunity_id}"]')
+
+
+def column(page, stage):
+    return page.locator(f'[data-testid="stage-column"][data-stage="{stage}"]')
+
+
+def drag(page, opportunity_id, stage):
+    """Drag a card onto a column's card list with the mouse, in small steps as a hand
+    would (Sortable.js follows the pointer), once its animations of the last move ended."""
+    page.wait_for_timeout(300)
+    source = card(page, opportunity_id).bounding_box()
+    target = column(page, stage).locator(".cards").bounding_box()
+    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(source["x"] + source["width"] / 2 + 10, source["y"] + 20, steps=5)
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2,
+                    steps=20)
+    page.mouse.up()
+
+
+def test_dragging_a_card_moves_the_deal_and_a_refused_move_puts_it_back(browser, api, deals):
+    page = browser.as_("alice")
+    page.goto("/pipeline")
+    drag(page, deals["roll_out"], "solution_demo")
+    demo = column(page, "solution_demo")
+    expect(demo.get_by_test_id("column-total")).to_have_text("¥100,000.00")  # the server's
+    expect(demo.get_by_test_id("column-weighted")).to_have_text("¥30,000.00")
+    expect(column(page, "initial_contact").get_by_test_id("column-total")).to_have_text(
+        "¥20,000.00")
+    expect(page.locator("#messages")).to_contain_text("Moved to Solution demo.")
+    assert api.as_("alice").get(f"/api/opportunities/{deals['roll_out']}").json["stage"] == (
+        "solution_demo")
+
+    # meanwhile mia gives the training deal to bob: alice's move is refused by the server
+    given = api.as_("mia").patch(f"/api/opportunities/{deals['training']}",
+                                 json={"owner": "bob"})
+    assert given.status_code == 200, given.json
+    drag(page, deals["training"], "business_negotiation")
+    expect(page.locator("#messages .message.error")).to_be_visible()
+    expect(column(page, "initial_contact").locator(
+        f'[data-opportunity-id="{deals["training"]}"]')).to_have_count(1)
+    expect(column(page, "business_negotiation").get_by_test_id("deal-card")).to_have_count(0)
+    assert api.as_("bob").get(f"/api/opportunities/{deals['training']}").json["stage"] == (
+        "initial_contact")
+
+
+def test_dropping_on_lost_asks_for_the_reason_and_cancel_puts_the_card_back(
+        browser, api, deals):
+    page = browser.as_("alice")
+    page.goto("/pipeline")
+    dialog = page.locator("#lost-dialog")
+    drag(page, deals["roll_out"], "lost")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("ACME roll-out")
+    dialog.get_by_test_id("lost-cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(column(page, "initial_contact").locator(
+        f'[data-opportunity-id="{deals["roll_out"]}"]')).to_have_count(1)
+    assert api.as_("alice").get(f"/api/opportunities/{deals['roll_out']}").json["stage"] == (
+        "initial_contact")
+
+    drag(page, deals["roll_out"], "lost")
+    dialog.get_by_test_id("lost-confirm").click()  # no reason: the server asks for one
+    expect(dialog.locator(".error")).to_contain_text("required when lost")
+    expect(dialog).to_be_visible()
+    dialog.locator("textarea").fill("went with a competitor")
+    dialog.get_by_test_id("lost-confirm").click()
+    expect(dialog).to_be_hidden()
+    lost = column(page, "lost")
+    expect(lost.get_by_test_id("column-count")).to_have_text("1")
+    expect(lost.locator(f'[data-opportunity-id="{deals["roll_out"]}"]')).to_have_count(1)
+    deal = api.as_("alice").get(f"/api/opportunities/{deals['roll_out']}").json
+    assert (deal["stage"], deal["lost_reason"]) == ("lost", "went with a competitor")
+
+
+def test_the_quote_builder_shows_the_servers_totals_and_the_policy_warning_on_a_phone(
+        browser, api, app, shipped, deals):
+    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
+        catalog.seed_demo_catalog(session)
+    api.as_("admin").post("/api/products", json={
+        "code": "CONSULT", "name_en": "Consulting day", "name_zh": "咨询（天）", "unit": "day",
+        "product_line": "services", "list_price": "10000.00", "tax_rate": "0"})
+    page = browser.as_("alice", phone=True)
+    page.goto(f"/opportunities/{deals['roll_out']}")
+    page.get_by_test_id("new-quote").click()
+    total, warning = page.get_by_test_id("quote-total"), page.get_by_test_id("policy-warning")
+    first = page.get_by_test_id("quote-line").nth(0)
+    first.locator("select[name=product]").select_option("CONSULT")
+    first.locator("input[name=quantity]").fill("10")
+    first.locator("input[name=discount_pct]").fill("10")
+    expect(total).to_have_text("¥90,000.00")
+    expect(warning).to_be_hidden()
+    first.locator("input[name=discount_pct]").fill("20")  # the article's special discount
+    expect(total).to_have_text("¥80,000.00")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("CONSULT: 20.00 % off, the policy allows 10.00 %")
+
+    page.get_by_test_id("add-line").click()
+    second = page.get_by_test_id("quote-line").nth(1)
+    second.locator("select[name=product]").select_option("HW-TERM")
+    second.locator("input[name=quantity]").fill("0")
+    expect(second.locator('[data-name="quantity"] .error')).to_contain_text("more than 0")
+    second.locator(".remove-line").click()
+    expect(total).to_have_text("¥80,000.00")
+
+    page.get_by_test_id("generate-quote").click()
+    page.wait_for_url(re.compile(rf"/opportunities/{deals['roll_out']}\?new_quote=\d+"))
+    expect(page.get_by_test_id("quote-created")).to_be_visible()
+    expect(page.get_by_test_id("quote-row")).to_contain_text("Awaiting discount approval")
+    expect(page.get_by_test_id("quote-row")).to_contain_text("¥80,000.00")

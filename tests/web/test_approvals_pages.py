@@ -1,0 +1,128 @@
+"""The approval pages: a director's queue, the contract to judge with its trail, the decision
+(approve, reject with a reason), delegation, and who may not decide."""
+
+import pytest
+from page_text import text_of
+
+from app.services import catalog, users
+
+
+@pytest.fixture
+def deal(api, shipped, app):
+    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
+        catalog.seed_demo_catalog(session)
+    customer = api.as_("alice").post("/api/customers", json={"name": "ACME Robotics"}).json
+    response = api.as_("alice").post("/api/opportunities", json={
+        "customer_id": customer["id"], "name": "ACME CRM roll-out"})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def submit_contract(api, deal, amount="80000", **body):
+    response = api.as_("alice").post(f"/api/opportunities/{deal['id']}/contracts",
+                                     json={"amount": amount, **body})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def step_of(api, contract, element):
+    tasks = api.as_("admin").instance(contract["instance_id"])["active_tasks"]
+    return next(t for t in tasks if t["element_id"] == element)
+
+
+def test_the_director_sees_the_contract_waiting_and_approves_it(api, pages, deal):
+    contract = submit_contract(api, deal, terms="Net 30, liability capped")
+    step = step_of(api, contract, "sales_director_approval")
+    api.advance_clock("PT5H")
+    sam = pages.as_("sam")
+    queue = text_of(sam.get("/approvals"))
+    assert contract["number"] in queue and "ACME Robotics" in queue
+    assert "¥80,000.00" in queue and "5 h" in queue
+    assert f"/approvals/{step['id']}" in queue
+    assert "Nothing waits" in text_of(pages.as_("lena").get("/approvals"))
+
+    detail = sam.get(f"/approvals/{step['id']}")
+    page = text_of(detail)
+    assert detail.status_code == 200
+    for seen in ("ACME CRM roll-out", "Net 30, liability capped", 'data-testid="approval-trail"',
+                 'data-testid="approve"', 'data-testid="reject"', "Comment (required when"):
+        assert seen in page, seen
+    done = sam.post(f"/approvals/{step['id']}", {"decision": "approve", "comment": "fine"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/approvals")
+    assert "Approved" in text_of(sam.get("/approvals"))
+
+    lena_step = step_of(api, contract, "legal_director_approval")
+    lena_page = text_of(pages.as_("lena").get(f"/approvals/{lena_step['id']}"))
+    assert "Sales director" in lena_page and "fine" in lena_page  # the trail so far
+    assert "approved" in lena_page
+
+
+def test_a_rejection_needs_a_reason_in_both_languages(api, pages, deal):
+    contract = submit_contract(api, deal, amount="30000")
+    step = step_of(api, contract, "sales_director_approval")
+    sam = pages.as_("sam")
+    response = sam.post(f"/approvals/{step['id']}", {"decision": "reject", "comment": " "})
+    assert response.status_code == 422
+    assert "say why" in text_of(response) and 'data-field="comment"' in text_of(response)
+    sam.post("/language", {"language": "zh-CN"})
+    page = text_of(sam.get(f"/approvals/{step['id']}"))
+    assert "驳回" in page and "批准" in page and "审批记录" in page
+    response = sam.post(f"/approvals/{step['id']}", {"decision": "reject",
+                                                     "comment": "price too low"})
+    assert response.status_code == 302
+    assert "已驳回" in text_of(sam.get("/approvals"))
+    trail = api.as_("alice").get(f"/api/contracts/{contract['id']}/approvals").json
+    assert trail["steps"][0]["decision"] == "reject"
+    assert trail["rejection_reason"] == "price too low"
+
+
+def test_an_approver_passes_it_on_to_another_holder_of_the_role(api, app, pages, deal):
+    with app.app_context(), app.extensions["crm_db"].unit_of_work():
+        users.create("sunny", "demo", ["sales_director"], display_name="Sunny Li")
+    contract = submit_contract(api, deal, amount="30000")
+    step = step_of(api, contract, "sales_director_approval")
+    sam = pages.as_("sam")
+    assert "Sunny Li" in text_of(sam.get(f"/approvals/{step['id']}"))
+    missing = sam.post(f"/approvals/{step['id']}/delegate", {"to": ""})
+    assert missing.status_code == 422 and "Choose whom" in text_of(missing)
+    wrong = sam.post(f"/approvals/{step['id']}/delegate", {"to": "bob"})
+    assert wrong.status_code == 422 and "must hold the role" in text_of(wrong)
+    done = sam.post(f"/approvals/{step['id']}/delegate", {"to": "sunny", "note": "travelling"})
+    assert done.status_code == 302
+    assert "Nothing waits" in text_of(sam.get("/approvals"))
+    sunny = pages.as_("sunny")
+    assert "passed on by sam" in text_of(sunny.get("/approvals"))
+    assert "travelling" in text_of(sunny.get(f"/approvals/{step['id']}"))
+    assert sam.get(f"/approvals/{step['id']}").status_code == 409
+
+
+def test_who_may_not_open_or_decide_an_approval(api, pages, deal):
+    contract = submit_contract(api, deal)
+    step = step_of(api, contract, "sales_director_approval")
+    assert pages.as_("alice").get("/approvals").status_code == 403
+    assert pages.as_("bob").post(f"/approvals/{step['id']}",
+                                 {"decision": "approve"}).status_code == 403
+    lena = pages.as_("lena")
+    refused = lena.get(f"/approvals/{step['id']}")
+    assert refused.status_code == 403 and "not yours" in text_of(refused)
+    assert lena.post(f"/approvals/{step['id']}", {"decision": "approve"}).status_code == 403
+    mia = pages.as_("mia")  # a manager sees every task, yet may not decide a director's step
+    assert mia.post(f"/approvals/{step['id']}", {"decision": "approve"}).status_code == 403
+    assert pages.as_("sam").get("/approvals/no-such-task").status_code == 404
+    no_csrf = pages.as_("sam").post(f"/approvals/{step['id']}", {"decision": "approve"},
+                                    csrf=False)
+    assert no_csrf.status_code == 400
+    assert api.as_("admin").get(f"/api/contracts/{contract['id']}").json["status"] == (
+        "in_approval")
+
+
+def test_a_task_that_is_no_approval_is_sent_back_to_the_inbox(api, pages, deal):
+    contract = submit_contract(api, deal, amount="30000")
+    step = step_of(api, contract, "sales_director_approval")
+    api.as_("sam").complete(step["id"], {"decision": "reject", "comment": "no"})
+    revise = step_of(api, contract, "revise_contract")
+    response = pages.as_("mia").get(f"/approvals/{revise['id']}")
+    assert response.status_code == 404 and "not an approval" in text_of(response)
+    decided = pages.as_("sam").get(f"/approvals/{step['id']}")
+    assert decided.status_code == 200 and "Decided by sam" in text_of(decided)
+    assert 'data-testid="approve"' not in text_of(decided)

@@ -1,0 +1,111 @@
+"""The dashboards: each report as a table (and the data its chart draws), the CSV links, the
+filters and the reader's scope, and the heat map's figures per BPMN element."""
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from page_text import text_of
+
+from app.models.lead import Lead
+
+
+@pytest.fixture
+def history(api, app, shipped):
+    """Two leads from the web form (one of them alice's and won), bob's open deal."""
+    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
+        now = datetime.now(UTC)
+        for name, owner in (("Lead one", "alice"), ("Lead two", "bob")):
+            session.add(Lead(name=name, owner=owner, team="shanghai_a", source="web_form",
+                             product_interest="crm_solution", status="assigned",
+                             created_at=now, updated_at=now))
+    deals = {}
+    for owner, name, amount in (("alice", "ACME roll-out", "40000.00"),
+                                ("bob", "Globex pilot", "10000.00")):
+        customer = api.as_(owner).post("/api/customers", json={"name": name + " Ltd"}).json
+        made = api.as_(owner).post("/api/opportunities", json={
+            "customer_id": customer["id"], "name": name, "amount": amount})
+        assert made.status_code == 201, made.json
+        deals[owner] = made.json
+    won = api.as_("alice").patch(f"/api/opportunities/{deals['alice']['id']}",
+                                 json={"stage": "won"})
+    assert won.status_code == 200, won.json
+    return deals
+
+
+def chart_data(page: str) -> dict:
+    found = re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>',
+                      page, re.S)
+    return json.loads(found.group(1))
+
+
+def test_a_manager_sees_every_report_as_chart_and_table(pages, history):
+    response = pages.as_("mia").get("/dashboards")
+    assert response.status_code == 200
+    page = text_of(response)
+    for testid in ("chart-funnel", "chart-forecast", "chart-leaderboard", "chart-attribution",
+                   "chart-cycle-times", "table-funnel", "table-forecast", "table-leaderboard",
+                   "table-attribution", "table-cycle-times", "heatmap"):
+        assert f'data-testid="{testid}"' in page, testid
+    data = chart_data(page)["reports"]
+    assert data["funnel"]["steps"][0] == {"step": "lead", "count": 2, "rate_from_previous": None,
+                                          "rate_overall": 1.0}
+    assert [(p["person"], p["deals_won"]) for p in data["leaderboard"]["people"]
+            if p["deals_won"]] == [("alice", 1)]
+    assert "¥40,000.00" in page  # alice's won amount in the leaderboard table
+    assert "web_form" in page  # the attribution's channel
+    assert "How these figures are counted" in page and "the leads created in the period" in page
+    assert 'href="/api/reports/funnel?format=csv"' in page
+
+
+def test_the_csv_links_answer_csv_with_the_filters(pages, history):
+    mia = pages.as_("mia")
+    page = text_of(mia.get("/dashboards?from=2020-01-01&team=shanghai_a&by=team"))
+    link = re.search(r'href="(/api/reports/attribution\?[^"]+)"', page).group(1)
+    link = link.replace("&amp;", "&")
+    assert "by=team" in link and "team=shanghai_a" in link and "from=2020-01-01" in link
+    answer = mia.get(link)
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.get_data(as_text=True).startswith("section,team")
+
+
+def test_a_rep_sees_their_own_figures_in_chinese(pages, history):
+    bob = pages.as_("bob")
+    bob.post("/language", {"language": "zh-CN"})
+    page = text_of(bob.get("/dashboards"))
+    assert "转化漏斗" in page and "数据范围：bob" in page and "排行榜" in page
+    data = chart_data(page)
+    assert data["reports"]["funnel"]["steps"][0]["count"] == 1
+    assert data["labels"]["step.won"] == "赢单"
+    assert bob.get("/dashboards?owner=alice").status_code == 403
+
+
+def test_the_heat_map_gives_each_task_its_median_wait(api, pages, history):
+    deal = history["alice"]
+    other = api.as_("alice").post("/api/opportunities", json={
+        "customer_id": deal["customer_id"], "name": "Second deal"}).json
+    made = api.as_("alice").post(f"/api/opportunities/{other['id']}/contracts",
+                                 json={"amount": "30000"}).json
+    step = next(t for t in api.as_("admin").instance(made["instance_id"])["active_tasks"]
+                if t["element_id"] == "sales_director_approval")
+    api.advance_clock("PT4H")
+    api.as_("sam").complete(step["id"], {"decision": "approve"})
+    page = text_of(pages.as_("sam").get("/dashboards?process=contract_approval"))
+    heat = re.search(r'data-testid="heatmap"[^>]*data-heat="([^"]*)"', page).group(1)
+    marks = {m["element_id"]: m for m in json.loads(heat.replace("&#34;", '"'))}
+    assert marks["sales_director_approval"]["level"] == 4
+    assert marks["sales_director_approval"]["text"].startswith("⏳ 4 h")
+    assert marks["contract_submitted"]["level"] == 0
+    assert "/api/process-definitions/contract_approval/xml?version=1" in page
+
+
+def test_who_may_not_read_the_dashboards_and_bad_filters(pages, history):
+    for who in ("lena", "fiona"):
+        assert pages.as_(who).get("/dashboards").status_code == 403, who
+    bad = pages.as_("mia").get("/dashboards?from=yesterday")
+    assert bad.status_code == 422 and "from" in text_of(bad)
+    backwards = pages.as_("mia").get("/dashboards?from=2026-02-01&to=2026-01-01")
+    assert backwards.status_code == 422
+    missing = pages.as_("mia").get("/dashboards?process=no_such_process")
+    assert missing.status_code == 404 and "no_such_process" in text_of(missing)
