@@ -34,18 +34,18 @@ def init_web(app: Flask) -> None:
     csrf.protect(app)
     errors.register(app)
     formatting.register(app)
+    # globals, not only context: imported macros (web/macros.html) see them too
+    app.jinja_env.globals.update(t=i18n.t, label=i18n.label, csrf_token=csrf.token)
     app.context_processor(_page_context)
 
 
 def _page_context() -> dict:
     user = session.current_user()
     return {
-        "t": i18n.t,
-        "label": i18n.label,
         "lang": i18n.language(),
         "languages": i18n.LANGUAGES,
-        "csrf_token": csrf.token,
         "me": user,
         "nav": [entry for entry in NAV if user is not None and session.may_see(user, entry)],
         "unread_count": session.unread_count,
+        "here": session.here,
     }

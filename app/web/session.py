@@ -65,6 +65,18 @@ def signed_in_user() -> User:
     return user
 
 
+def here() -> str:
+    """Where a person is, to come back to (the language switch): a page answered to a form
+    post (a 422) comes back as the page the form was on, not as the post's address."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        return url_for("web.home")
+    return (referrer.path or url_for("web.home")) + (f"?{referrer.query}" if referrer.query
+                                                      else "")
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site: a login link must not send people elsewhere."""
     if not target:

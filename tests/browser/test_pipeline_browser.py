@@ -4,6 +4,7 @@ reloaded from the server), the lost-reason prompt, and the quote builder's live 
 import re
 
 import pytest
+from board import column, drag
 from playwright.sync_api import expect
 
 from app.services import catalog
@@ -22,28 +23,6 @@ def deals(api):
 
     return {"roll_out": deal("ACME roll-out", "100000"), "training": deal("ACME training",
                                                                           "20000")}
-
-
-def card(page, opportunity_id):
-    return page.locator(f'[data-testid="deal-card"][data-opportunity-id="{opportunity_id}"]')
-
-
-def column(page, stage):
-    return page.locator(f'[data-testid="stage-column"][data-stage="{stage}"]')
-
-
-def drag(page, opportunity_id, stage):
-    """Drag a card onto a column's card list with the mouse, in small steps as a hand
-    would (Sortable.js follows the pointer), once its animations of the last move ended."""
-    page.wait_for_timeout(300)
-    source = card(page, opportunity_id).bounding_box()
-    target = column(page, stage).locator(".cards").bounding_box()
-    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + 10)
-    page.mouse.down()
-    page.mouse.move(source["x"] + source["width"] / 2 + 10, source["y"] + 20, steps=5)
-    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2,
-                    steps=20)
-    page.mouse.up()
 
 
 def test_dragging_a_card_moves_the_deal_and_a_refused_move_puts_it_back(browser, api, deals):

@@ -114,3 +114,13 @@ def test_every_text_is_in_english_and_chinese():
     texts = i18n.catalogue()
     assert set(texts["en"]) == set(texts["zh-CN"]), (
         set(texts["en"]) ^ set(texts["zh-CN"]))
+
+
+def test_switching_language_on_a_page_answered_to_a_post_returns_to_that_page(pages):
+    alice = pages.as_("alice")
+    refused = alice.post("/language", {"language": "fr"},
+                         headers={"Accept": "text/html", "Referer": "http://localhost/inbox?x=1"})
+    assert 'name="next" value="/inbox?x=1"' in text_of(refused)
+    elsewhere = alice.post("/language", {"language": "fr"},
+                           headers={"Accept": "text/html", "Referer": "https://evil.example/a"})
+    assert 'name="next" value="/"' in text_of(elsewhere)
