@@ -30,6 +30,8 @@ def from_environment() -> dict:
         "DEMO": _flag("CRM_DEMO", False),
         "TEST_CLOCK": _flag("CRM_TEST_CLOCK", False),
         "TOKEN_TTL_HOURS": int(os.environ.get("CRM_TOKEN_TTL_HOURS", "12")),
+        # a page session lasts this long after sign-in (real time), then asks to sign in again
+        "WEB_SESSION_HOURS": float(os.environ.get("CRM_WEB_SESSION_HOURS", "12")),
         "SCHEDULER_INTERVAL_SECONDS": float(os.environ.get("CRM_SCHEDULER_INTERVAL", "5")),
         # how long a scheduler may hold a claimed timer before another one takes it over
         "SCHEDULER_LEASE_SECONDS": float(os.environ.get("CRM_SCHEDULER_LEASE", "60")),

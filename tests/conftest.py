@@ -309,3 +309,18 @@ def shipped(app):
         doc_templates.deploy_directory(ROOT / "templates")
     assert result["warnings"] == []
     return result
+
+
+@pytest.fixture
+def acme_deal(api, app, shipped) -> dict:
+    """alice's opportunity "ACME CRM roll-out" with her customer ACME Robotics, the shipped
+    processes deployed and the demo catalogue loaded (as the approvals' stories need)."""
+    from app.services import catalog
+
+    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
+        catalog.seed_demo_catalog(session)
+    customer = api.as_("alice").post("/api/customers", json={"name": "ACME Robotics"}).json
+    response = api.as_("alice").post("/api/opportunities", json={
+        "customer_id": customer["id"], "name": "ACME CRM roll-out"})
+    assert response.status_code == 201, response.json
+    return response.json

@@ -27,6 +27,9 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(10), default="en")
     # set once the person picks a language on the pages; until then they follow the browser
     language_chosen: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # page session cookies carry the epoch they were issued in; signing out raises it, so a
+    # copied cookie stops working (the cookie itself cannot be revoked: it is the session)
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
     # a machine calling the API with scoped tokens; it has no password and cannot sign in
     api_client: Mapped[bool] = mapped_column(default=False, server_default=false())

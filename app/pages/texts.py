@@ -62,8 +62,23 @@ TEXTS = {
     },
 }
 
-# marshmallow's and the lead checks' messages, for the Chinese page (others show as they are)
+# marshmallow's and the services' field messages, for Chinese pages (others show as they
+# are); the first entry a message starts with wins, so the specific ones come first
 _ZH_ERRORS = (
+    ("required when lost", "输单时必须填写原因。"),
+    ("required when there is no accepted quote", "没有已接受的报价时必填。"),
+    ("required", "此项为必填。"),
+    ("before start_date", "结束日期不能早于开始日期。"),
+    ("before valid_from", "结束日期不能早于开始日期。"),
+    ("not a contact of this customer", "不是该客户的联系人。"),
+    ("must be > 0", "必须大于 0。"),
+    ("set by the quote", "由报价决定，无需填写。"),
+    ("send a subject or a body", "请填写主题或内容。"),
+    ("not an active sales rep", "不是在职的销售人员。"),
+    ("not a rep", "不是在职的销售人员。"),
+    ("no such active user", "没有该在职用户。"),
+    ("no active user of that name", "没有该在职用户。"),
+    ("unknown kind", "未知类型。"),
     ("Missing data for required field", "此项为必填。"),
     ("Field may not be null", "此项为必填。"),
     ("give a phone or an email", "请至少填写电话或邮箱。"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from datetime import UTC, timedelta
+from datetime import UTC
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,7 +27,7 @@ from ..models.user import User
 from ..notifications import channels as transports
 from ..notifications import templates
 from ..notifications.channels.webhook import payload as webhook_payload
-from . import clock
+from . import clock, task_due
 from .recipients import only_open_task, resolve
 
 if TYPE_CHECKING:
@@ -212,10 +212,9 @@ def check_due_tasks(limit: int = 200) -> int:
     never notify one task twice.
     """
     now = clock.now()
-    soon = now + timedelta(hours=current_app.config["DUE_SOON_HOURS"])
     stmt = (select(HumanTask)
             .where(HumanTask.status == "open", HumanTask.due_at.is_not(None),
-                   HumanTask.due_at <= soon,
+                   HumanTask.due_at <= task_due.due_soon_until(now),
                    or_(HumanTask.due_soon_notified_at.is_(None),
                        (HumanTask.due_at <= now) & HumanTask.overdue_notified_at.is_(None)))
             .order_by(HumanTask.due_at, HumanTask.id).limit(limit))
@@ -224,12 +223,13 @@ def check_due_tasks(limit: int = 200) -> int:
         stmt = stmt.with_for_update(of=HumanTask, skip_locked=True)
     sent = 0
     for task in session.scalars(stmt.execution_options(populate_existing=True)).all():
-        if task.due_at <= now:
+        state = task_due.due_state(task, now)
+        if state == "overdue":
             if task.overdue_notified_at is None:
                 sent += safely(_task_notice, task, "task_overdue")
             task.overdue_notified_at = task.overdue_notified_at or now
             task.due_soon_notified_at = task.due_soon_notified_at or now
-        elif task.due_soon_notified_at is None:
+        elif state == "due_soon" and task.due_soon_notified_at is None:
             sent += safely(_task_notice, task, "task_due_soon")
             task.due_soon_notified_at = now
     return sent

@@ -185,6 +185,11 @@ def _check_scopes(scopes: list[str]) -> None:
                       fields={"scopes": [f"choose from {', '.join(SCOPES)}"]})
 
 
+def end_page_sessions(user: User) -> None:
+    """Sign the person out of every browser: older page session cookies no longer count."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
 def choose_language(user: User, language: str) -> None:
     """The person's language from now on: on the pages and in what they are sent."""
     user.language = language

@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from flask import Flask
+from flask import Flask, request
 
-from . import csrf, errors, formatting, i18n, session
+from . import csrf, errors, formatting, i18n, session, views
 
 NAV: list[dict] = []  # {"endpoint", "text", "roles", "order"} from the page modules
 
@@ -35,8 +35,20 @@ def init_web(app: Flask) -> None:
     errors.register(app)
     formatting.register(app)
     # globals, not only context: imported macros (web/macros.html) see them too
-    app.jinja_env.globals.update(t=i18n.t, label=i18n.label, csrf_token=csrf.token)
+    app.jinja_env.globals.update(t=i18n.t, label=i18n.label, csrf_token=csrf.token,
+                                 page_url=views.page_url)
     app.context_processor(_page_context)
+    app.after_request(_page_headers)
+
+
+def _page_headers(response):
+    """Signed-in pages are never framed (a hidden Approve button under a decoy) nor sniffed."""
+    if (request.blueprint or "").startswith("web"):
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def _page_context() -> dict:

@@ -42,6 +42,4 @@ def protect(app: Flask) -> None:
     def check_page_posts():
         if request.method in SAFE_METHODS or not (request.blueprint or "").startswith("web"):
             return
-        if request.endpoint == "web.login_submit":
-            return  # no session to forge yet; the session is renewed on success
-        check()
+        check()  # sign-in too: another site must not sign a browser in to its own account

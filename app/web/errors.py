@@ -25,8 +25,10 @@ def is_page_request() -> bool:
 
 
 def page_error(status: int, message: str, fields: dict | None = None):
-    if status == 401:
-        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    if status == 401:  # back to the page after signing in (for a post: the page it came from)
+        from .session import here
+
+        return redirect(url_for("web.login", next=here()))
     if request.headers.get("HX-Request"):  # htmx swaps this in place of the target
         return render_template("web/message.html", kind="error", message=message,
                                fields=fields or {}), status

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask import session as cookie
 
 from .. import db
+from ..clock import utcnow
 from ..errors import BadRequest, Forbidden, Unauthorized
 from ..models.user import User
 from ..services import notifications, users
@@ -18,15 +20,24 @@ bp = Blueprint("web", __name__)
 
 
 def current_user() -> User | None:
-    """The signed-in person, or None; a deactivated account is signed out at once."""
+    """The signed-in person, or None: a session past its lifetime, one from before the person
+    signed out (an old copy of the cookie) or of a deactivated account counts as none."""
     if "web_user" not in g:
         user_id = cookie.get("uid")
         user = db.session().get(User, user_id) if user_id else None
-        if user is not None and (not user.active or user.api_client):
-            cookie.pop("uid", None)
+        if user is not None and not _still_valid(user):
+            cookie.clear()
             user = None
         g.web_user = user
     return g.web_user
+
+
+def _still_valid(user: User) -> bool:
+    lifetime = timedelta(hours=current_app.config["WEB_SESSION_HOURS"])
+    issued = cookie.get("issued", 0)
+    return (user.active and not user.api_client
+            and cookie.get("epoch") == (user.session_epoch or 0)
+            and utcnow().timestamp() - issued < lifetime.total_seconds())
 
 
 def may_see(user: User, entry: dict) -> bool:
@@ -112,6 +123,8 @@ def login_submit():
     language = cookie.get("lang")
     cookie.clear()  # a new session (and CSRF token) on every sign-in: no fixation
     cookie["uid"] = user.id
+    cookie["epoch"] = user.session_epoch or 0
+    cookie["issued"] = utcnow().timestamp()  # real time, as for tokens
     csrf.token()
     if language:
         cookie["lang"] = language
@@ -120,6 +133,9 @@ def login_submit():
 
 @bp.post("/logout")
 def logout():
+    user = current_user()
+    if user is not None:
+        users.end_page_sessions(user)
     cookie.clear()
     return redirect(url_for("web.login"))
 

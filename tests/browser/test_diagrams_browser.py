@@ -3,18 +3,11 @@ approving on a phone, and the dashboards' charts with the heat map."""
 
 import pytest
 
-from app.services import catalog
-
 
 @pytest.fixture
-def contract(api, app, shipped):
+def contract(api, acme_deal):
     """alice's 80,000 contract: the sales director approved it, the legal director is asked."""
-    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
-        catalog.seed_demo_catalog(session)
-    customer = api.as_("alice").post("/api/customers", json={"name": "ACME Robotics"}).json
-    deal = api.as_("alice").post("/api/opportunities", json={
-        "customer_id": customer["id"], "name": "ACME CRM roll-out"}).json
-    made = api.as_("alice").post(f"/api/opportunities/{deal['id']}/contracts",
+    made = api.as_("alice").post(f"/api/opportunities/{acme_deal['id']}/contracts",
                                  json={"amount": "80000"}).json
     step = api.as_("admin").instance(made["instance_id"])["active_tasks"][0]
     api.advance_clock("PT3H")

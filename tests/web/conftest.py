@@ -15,10 +15,11 @@ class PageClient:
     def __init__(self, app, username: str | None):
         self.client = app.test_client()
         self.csrf = ""
-        if username:
-            response = self.client.post("/login", data={"username": username, "password": "demo"})
-            assert response.status_code == 302, response.get_data(as_text=True)
         self.refresh_token()
+        if username:
+            response = self.post("/login", {"username": username, "password": "demo"})
+            assert response.status_code == 302, response.get_data(as_text=True)
+            self.refresh_token()  # signing in starts a new session with a new token
 
     def refresh_token(self) -> None:
         with self.client.session_transaction() as session:

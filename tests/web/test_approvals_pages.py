@@ -1,21 +1,9 @@
 """The approval pages: a director's queue, the contract to judge with its trail, the decision
 (approve, reject with a reason), delegation, and who may not decide."""
 
-import pytest
 from page_text import text_of
 
-from app.services import catalog, users
-
-
-@pytest.fixture
-def deal(api, shipped, app):
-    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
-        catalog.seed_demo_catalog(session)
-    customer = api.as_("alice").post("/api/customers", json={"name": "ACME Robotics"}).json
-    response = api.as_("alice").post("/api/opportunities", json={
-        "customer_id": customer["id"], "name": "ACME CRM roll-out"})
-    assert response.status_code == 201, response.json
-    return response.json
+from app.services import users
 
 
 def submit_contract(api, deal, amount="80000", **body):
@@ -30,8 +18,8 @@ def step_of(api, contract, element):
     return next(t for t in tasks if t["element_id"] == element)
 
 
-def test_the_director_sees_the_contract_waiting_and_approves_it(api, pages, deal):
-    contract = submit_contract(api, deal, terms="Net 30, liability capped")
+def test_the_director_sees_the_contract_waiting_and_approves_it(api, pages, acme_deal):
+    contract = submit_contract(api, acme_deal, terms="Net 30, liability capped")
     step = step_of(api, contract, "sales_director_approval")
     api.advance_clock("PT5H")
     sam = pages.as_("sam")
@@ -57,8 +45,8 @@ def test_the_director_sees_the_contract_waiting_and_approves_it(api, pages, deal
     assert "approved" in lena_page
 
 
-def test_a_rejection_needs_a_reason_in_both_languages(api, pages, deal):
-    contract = submit_contract(api, deal, amount="30000")
+def test_a_rejection_needs_a_reason_in_both_languages(api, pages, acme_deal):
+    contract = submit_contract(api, acme_deal, amount="30000")
     step = step_of(api, contract, "sales_director_approval")
     sam = pages.as_("sam")
     response = sam.post(f"/approvals/{step['id']}", {"decision": "reject", "comment": " "})
@@ -76,10 +64,10 @@ def test_a_rejection_needs_a_reason_in_both_languages(api, pages, deal):
     assert trail["rejection_reason"] == "price too low"
 
 
-def test_an_approver_passes_it_on_to_another_holder_of_the_role(api, app, pages, deal):
+def test_an_approver_passes_it_on_to_another_holder_of_the_role(api, app, pages, acme_deal):
     with app.app_context(), app.extensions["crm_db"].unit_of_work():
         users.create("sunny", "demo", ["sales_director"], display_name="Sunny Li")
-    contract = submit_contract(api, deal, amount="30000")
+    contract = submit_contract(api, acme_deal, amount="30000")
     step = step_of(api, contract, "sales_director_approval")
     sam = pages.as_("sam")
     assert "Sunny Li" in text_of(sam.get(f"/approvals/{step['id']}"))
@@ -96,8 +84,8 @@ def test_an_approver_passes_it_on_to_another_holder_of_the_role(api, app, pages,
     assert sam.get(f"/approvals/{step['id']}").status_code == 409
 
 
-def test_who_may_not_open_or_decide_an_approval(api, pages, deal):
-    contract = submit_contract(api, deal)
+def test_who_may_not_open_or_decide_an_approval(api, pages, acme_deal):
+    contract = submit_contract(api, acme_deal)
     step = step_of(api, contract, "sales_director_approval")
     assert pages.as_("alice").get("/approvals").status_code == 403
     assert pages.as_("bob").post(f"/approvals/{step['id']}",
@@ -116,8 +104,8 @@ def test_who_may_not_open_or_decide_an_approval(api, pages, deal):
         "in_approval")
 
 
-def test_a_task_that_is_no_approval_is_sent_back_to_the_inbox(api, pages, deal):
-    contract = submit_contract(api, deal, amount="30000")
+def test_a_task_that_is_no_approval_is_sent_back_to_the_inbox(api, pages, acme_deal):
+    contract = submit_contract(api, acme_deal, amount="30000")
     step = step_of(api, contract, "sales_director_approval")
     api.as_("sam").complete(step["id"], {"decision": "reject", "comment": "no"})
     revise = step_of(api, contract, "revise_contract")

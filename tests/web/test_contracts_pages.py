@@ -60,3 +60,6 @@ def test_the_page_is_in_chinese_too(pages, deal):
     alice = pages.as_("alice")
     alice.post("/language", {"language": "zh-CN"})
     assert "新建合同" in text_of(alice.get(f"/opportunities/{deal['id']}/contracts/new"))
+    refused = alice.post(f"/opportunities/{deal['id']}/contracts/new",
+                         {"start_date": "2027-01-01"})
+    assert "没有已接受的报价时必填。" in text_of(refused)

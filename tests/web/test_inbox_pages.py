@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from page_text import text_of
+from page_text import field_block, text_of
 
 
 @pytest.fixture
@@ -21,13 +21,6 @@ def first_call(api, shipped):
     task = api.as_("alice").get("/api/tasks?assignee=me").json["items"][0]
     assert task["element_id"] == "first_call"
     return {**task, "lead_id": created.json["id"]}
-
-
-def field_block(html: str, name: str) -> str:
-    """The HTML of one form field (label, input, its messages)."""
-    start = html.index(f'data-field="{name}"')
-    end = html.find('data-field="', start + 1)
-    return html[start:end if end != -1 else len(html)]
 
 
 # -- signing in and who sees what ------------------------------------------------------------

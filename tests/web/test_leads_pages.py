@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from page_text import text_of
+from page_text import field_block, text_of
 
 
 def capture(api, person: str = "alice", **values) -> dict:
@@ -33,12 +33,6 @@ def pooled_lead(api, shipped) -> dict:
                    region="overseas", industry="other", product_interest="other")
     assert lead["status"] == "pool" and lead["owner"] is None
     return lead
-
-
-def field_block(html: str, name: str) -> str:
-    start = html.index(f'data-field="{name}"')
-    end = html.find('data-field="', start + 1)
-    return html[start:end if end != -1 else len(html)]
 
 
 # -- who may come in -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ def test_a_page_sends_an_anonymous_visitor_to_sign_in_and_back(pages):
     assert response.status_code == 302
     assert response.location.endswith("/login?next=/inbox?mine%3D1")
     signed_in = visitor.post("/login", {"username": "alice", "password": "demo",
-                                        "next": "/inbox?mine=1"}, csrf=False)
+                                        "next": "/inbox?mine=1"})
     assert signed_in.status_code == 302 and signed_in.location == "/inbox?mine=1"
 
 
@@ -27,9 +27,8 @@ def test_a_wrong_password_is_one_message_for_any_mistake(pages):
 
 
 def test_sign_in_never_redirects_to_another_site(pages):
-    visitor = pages.anonymous()
     for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
-        response = visitor.post("/login", {"username": "alice", "password": "demo",
+        response = pages.anonymous().post("/login", {"username": "alice", "password": "demo",
                                            "next": target})
         assert response.location == "/", target
 
@@ -48,6 +47,36 @@ def test_sign_out_ends_the_session(pages):
     alice = pages.as_("alice")
     assert alice.post("/logout").location == "/login"
     assert alice.get("/inbox").status_code == 302
+
+
+def test_a_copy_of_the_cookie_is_worthless_once_its_owner_signed_out(pages, app):
+    alice = pages.as_("alice")
+    stolen = app.test_client()
+    stolen.set_cookie("session", alice.client.get_cookie("session").value)
+    assert stolen.get("/inbox", headers={"Accept": "text/html"}).status_code == 200
+    alice.post("/logout")
+    assert stolen.get("/inbox", headers={"Accept": "text/html"}).status_code == 302
+    assert stolen.get("/api/auth/me").status_code == 401
+
+
+def test_a_page_session_ends_after_its_lifetime(pages, app):
+    alice = pages.as_("alice")
+    app.config["WEB_SESSION_HOURS"] = 0
+    assert alice.get("/inbox").location.startswith("/login")
+    assert alice.call("GET", "/api/auth/me").status_code == 401
+
+
+def test_signing_in_needs_the_login_pages_token(pages):
+    visitor = pages.anonymous()
+    forged = visitor.post("/login", {"username": "alice", "password": "demo"}, csrf=False)
+    assert forged.status_code == 400
+    assert visitor.get("/inbox").status_code == 302  # not signed in
+
+
+def test_signed_in_pages_may_not_be_framed(pages):
+    headers = pages.as_("alice").get("/inbox").headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
 
 
 def test_a_change_without_the_security_token_is_refused_with_a_message(pages):

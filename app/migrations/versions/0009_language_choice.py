@@ -1,4 +1,5 @@
-"""language choice: whether a person picked their language on the pages (else the browser's)
+"""page sessions: the person's language choice (else the browser's), and the session epoch
+that signing out raises (every older page session cookie stops working)
 
 Revision ID: 0009
 Revises: 0008
@@ -18,8 +19,11 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language_chosen', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
+        batch_op.add_column(sa.Column('session_epoch', sa.Integer(), nullable=False,
+                                      server_default='0'))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('session_epoch')
         batch_op.drop_column('language_chosen')

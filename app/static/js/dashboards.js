@@ -71,30 +71,16 @@
   window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
 
   // the heat map: each element's median wait as a note and a colour level (from the server)
-  async function heatMap(box) {
-    const viewer = new window.BpmnJS({container: box});
-    try {
-      const response = await fetch(box.dataset.xmlUrl, {credentials: "same-origin"});
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
-      await viewer.importXML(await response.text());
-      const canvas = viewer.get("canvas");
-      const registry = viewer.get("elementRegistry");
-      const overlays = viewer.get("overlays");
-      canvas.zoom("fit-viewport", "auto");
+  function heatMap(box) {
+    window.crm.diagram(box, ({canvas, overlays, known, note}) => {
       JSON.parse(box.dataset.heat || "[]").forEach((node) => {
-        if (!registry.get(node.element_id)) { return; }
+        if (!known(node.element_id)) { return; }
         canvas.addMarker(node.element_id, "heat-" + node.level);
         if (!node.text) { return; }
-        const note = document.createElement("div");
-        note.className = "heat-note";
-        note.textContent = node.text;
-        overlays.add(node.element_id, {position: {top: -22, left: 0}, html: note});
+        overlays.add(node.element_id, {position: {top: -22, left: 0},
+                                       html: note("heat-note", node.text)});
       });
-      box.dataset.rendered = "true";
-    } catch (error) {
-      box.dataset.rendered = "error";
-      window.crm.flash((box.dataset.errorText || "") + " " + error.message, "error");
-    }
+    });
   }
   document.querySelectorAll('[data-testid="heatmap"]').forEach(heatMap);
 })();

@@ -7,24 +7,8 @@
     try { return JSON.parse(box.dataset[name] || "[]"); } catch (e) { return []; }
   }
 
-  function note(className, text) {
-    const node = document.createElement("div");
-    node.className = className;
-    node.textContent = text;
-    return node;
-  }
-
-  async function draw(box) {
-    const viewer = new window.BpmnJS({container: box});
-    try {
-      const response = await fetch(box.dataset.xmlUrl, {credentials: "same-origin"});
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
-      await viewer.importXML(await response.text());
-      const canvas = viewer.get("canvas");
-      const registry = viewer.get("elementRegistry");
-      const overlays = viewer.get("overlays");
-      canvas.zoom("fit-viewport", "auto");
-      const known = (id) => Boolean(registry.get(id));
+  function draw(box) {
+    window.crm.diagram(box, ({canvas, overlays, known, note}) => {
       readList(box, "completed").filter(known).forEach((id) => canvas.addMarker(id, "completed"));
       readList(box, "active").filter(known).forEach((id) => canvas.addMarker(id, "active"));
       readList(box, "problem").filter(known).forEach((id) => canvas.addMarker(id, "has-problem"));
@@ -32,11 +16,7 @@
       Object.entries(holders).filter(([id]) => known(id)).forEach(([id, text]) => {
         overlays.add(id, {position: {bottom: -6, left: 0}, html: note("holder-note", text)});
       });
-      box.dataset.rendered = "true";
-    } catch (error) {
-      box.dataset.rendered = "error";
-      window.crm.flash((box.dataset.errorText || "") + " " + error.message, "error");
-    }
+    });
   }
 
   document.querySelectorAll('[data-testid="bpmn-canvas"]').forEach(draw);

@@ -11,10 +11,10 @@ from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...models.task import HumanTask
 from ...models.user import User
 from ...pages.public_forms import page_fields, submitted_data
-from ...pages.texts import translate_error
 from ...services import clock, contracts, documents, instances, tasks, users
 from ..i18n import language, t
 from ..session import page, signed_in_user
+from ..views import field_messages
 
 bp = Blueprint("web_approvals", __name__)
 ROLES = ("sales_director", "legal_director", "finance_director", "manager")
@@ -96,11 +96,8 @@ def _render(task: HumanTask, *, values: dict | None = None, errors: dict | None 
     trail = (contracts.approvals(subject["contract"].id, user)
              if subject["contract"] is not None else None)
     choice = decision_field(form)
-    lang = language()
-    fields = page_fields(form, lang) if form else []
-    errors = {name: [translate_error(m, lang) for m in
-                     (messages if isinstance(messages, list) else [str(messages)])]
-              for name, messages in (errors or {}).items()}
+    fields = page_fields(form, language()) if form else []
+    errors = field_messages(errors)
     return render_template(
         "web/approvals/task.html", task=task, form=form, subject=subject, trail=trail,
         documents=_documents(subject, user), decision=choice,

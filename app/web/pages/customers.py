@@ -18,6 +18,7 @@ from ...models.customer import INTERACTION_KINDS
 from ...services import customers, pipeline, timeline
 from ..i18n import t
 from ..session import page, signed_in_user
+from ..views import page_number
 from .pipeline import stage_names
 
 bp = Blueprint("web_customers", __name__)
@@ -27,12 +28,6 @@ NAV = [{"endpoint": "web_customers.index", "text": "nav.customers", "roles": REA
         "order": 30}]
 PER_PAGE = 25
 TIMELINE_PER_PAGE = 20
-
-
-def page_number(name: str = "page") -> int:
-    """The page asked for in the query string; anything odd is the first page."""
-    value = request.args.get(name, "1")
-    return max(int(value), 1) if value.isdigit() else 1
 
 
 @bp.get("/customers")

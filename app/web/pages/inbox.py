@@ -7,22 +7,18 @@ completion is shown as a message on the page the person came from, never as a st
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from math import ceil
-from typing import Any
+from datetime import datetime
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ... import db
 from ...errors import Conflict, Forbidden, Invalid
 from ...models.task import HumanTask
 from ...models.user import User
 from ...pages.public_forms import page_fields, submitted_data
-from ...pages.texts import translate_error
-from ...services import clock, instances, notifications, tasks
-from ..i18n import label, language, t
-from ..session import page, safe_next, signed_in_user
+from ...services import clock, instances, notifications, task_due, tasks
+from ..i18n import language, t
+from ..session import page, signed_in_user
+from ..views import attempt, attempt_and_say, back_to, field_messages, page_number, task_title
 
 bp = Blueprint("web_inbox", __name__)
 NAV = [{"endpoint": "web_inbox.index", "text": "nav.inbox", "roles": (), "order": 10}]
@@ -35,42 +31,6 @@ LEAD_KEY = "lead:"  # the lead processes' business keys (services.leads.business
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def page_number() -> int:
-    """?page=N, at least 1; nonsense reads as the first page."""
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
-def page_count(total: int, per_page: int) -> int:
-    return max(1, ceil(total / per_page))
-
-
-def attempt(action: Callable[..., Any], *args, **kwargs) -> Any:
-    """Run a service call in a savepoint: a refused action (409, 403, 422) leaves nothing
-    behind, although the page still answers 200 or a redirect (which commits)."""
-    with db.session().begin_nested():
-        return action(*args, **kwargs)
-
-
-def due_state(task: HumanTask, now: datetime) -> str | None:
-    """"overdue" / "due_soon" / None: the thresholds of the due-task notices
-    (notifications.check_due_tasks, CRM_DUE_SOON_HOURS), so the badge and the reminder agree."""
-    if task.status != "open" or task.due_at is None:
-        return None
-    if task.due_at <= now:
-        return "overdue"
-    if task.due_at <= now + timedelta(hours=current_app.config["DUE_SOON_HOURS"]):
-        return "due_soon"
-    return None
-
-
-def task_title(task: HumanTask, form: dict | None) -> str:
-    """The form's title in the page's language, else the BPMN task's name."""
-    return label(form.get("title"), task.name) if form else task.name
-
 
 def process_name(task: HumanTask) -> str:
     instance = instances.get(task.instance_id)
@@ -95,13 +55,8 @@ def inbox_row(task: HumanTask, user: User, now: datetime) -> dict:
     form = tasks.form_of(task)
     return {"task": task, "title": task_title(task, form), "process": process_name(task),
             "business_key": instances.get(task.instance_id).business_key,
-            "due": due_state(task, now), "approval": tasks.is_approval(task),
+            "due": task_due.due_state(task, now), "approval": tasks.is_approval(task),
             "claim": may_claim(task, user), "unclaim": may_unclaim(task, user)}
-
-
-def back_to(default: str) -> str:
-    """Where a form post returns to: its ``next`` field when it is a path on this site."""
-    return safe_next(request.form.get("next"), default)
 
 
 # -- the inbox -------------------------------------------------------------------------------
@@ -122,8 +77,8 @@ def index():
     now = clock.now()
     return render_template(
         "web/inbox/index.html", rows=[inbox_row(task, me, now) for task in found.items],
-        found=found, pages=page_count(found.total, found.per_page),
-        filters={"show": show, "group": group, "status": status}, statuses=TASK_STATUSES)
+        found=found, filters={"show": show, "group": group, "status": status},
+        statuses=TASK_STATUSES)
 
 
 # -- one task --------------------------------------------------------------------------------
@@ -144,19 +99,12 @@ def variables_summary(task: HumanTask, user: User) -> dict:
     return shown
 
 
-def localised_errors(fields: dict) -> dict[str, list[str]]:
-    lang = language()
-    return {name: [translate_error(str(m), lang) for m in
-                   (messages if isinstance(messages, list) else [messages])]
-            for name, messages in (fields or {}).items()}
-
-
 def task_page(task: HumanTask, user: User, *, values: dict | None = None,
               errors: dict | None = None, status: int = 200) -> tuple[str, int]:
     """The task page; after a refused completion (422) with what was typed and why."""
     form = tasks.form_of(task)
     fields = page_fields(form, language()) if form else []
-    errors = localised_errors(errors or {})
+    errors = field_messages(errors)
     known = {f["name"] for f in fields}
     readable = tasks.may_read_data(task, user)
     if values is None:
@@ -171,7 +119,7 @@ def task_page(task: HumanTask, user: User, *, values: dict | None = None,
         other_errors={k: v for k, v in errors.items() if k not in known},
         process=process_name(task), instance=instance,
         lead_id=int(lead_id) if lead_id and lead_id.isdigit() else None,
-        summary=variables_summary(task, user), due=due_state(task, clock.now()),
+        summary=variables_summary(task, user), due=task_due.due_state(task, clock.now()),
         approval=tasks.is_approval(task), claim=may_claim(task, user),
         unclaim=may_unclaim(task, user), complete=may_complete(task, user))
     return html, status
@@ -223,24 +171,16 @@ def complete(task_id: str):
 @bp.post("/tasks/<task_id>/claim")
 @page()
 def claim(task_id: str):
-    me = signed_in_user()
-    try:
-        attempt(tasks.claim, task_id, me)
-        flash(t("inbox.claimed"), "success")
-    except (Conflict, Forbidden) as refused:
-        flash(t("inbox.claim_refused", reason=refused.message), "error")
+    attempt_and_say(tasks.claim, task_id, signed_in_user(), done=t("inbox.claimed"),
+                    refused="inbox.claim_refused")
     return redirect(back_to(url_for(".index")))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
 @page()
 def unclaim(task_id: str):
-    me = signed_in_user()
-    try:
-        attempt(tasks.unclaim, task_id, me)
-        flash(t("inbox.unclaimed"), "success")
-    except (Conflict, Forbidden) as refused:
-        flash(t("inbox.unclaim_refused", reason=refused.message), "error")
+    attempt_and_say(tasks.unclaim, task_id, signed_in_user(), done=t("inbox.unclaimed"),
+                    refused="inbox.unclaim_refused")
     return redirect(back_to(url_for(".index")))
 
 
@@ -254,7 +194,6 @@ def notification_list():
     unread_only = request.args.get("unread") == "1"
     found = notifications.inbox(me, unread=unread_only, page=page_number(), per_page=PER_PAGE)
     return render_template("web/inbox/notifications.html", found=found,
-                           pages=page_count(found.total, found.per_page),
                            unread_only=unread_only)
 
 

@@ -70,10 +70,8 @@ def index():
     user = signed_in_user()
     found = instances.search(user, **_filters(), page=_whole("page", 1), per_page=PER_PAGE)
     open_tasks = instances.open_tasks([i.id for i in found.items])
-    pages = max(1, -(-found.total // PER_PAGE))
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("web/instances/index.html", found=found, open_tasks=open_tasks,
-                           pages=pages, args=args, statuses=STATUSES, now=clock.now(),
+                           statuses=STATUSES, now=clock.now(),
                            processes=definitions.latest_processes())
 
 

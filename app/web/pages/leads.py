@@ -16,11 +16,10 @@ from ...errors import Conflict, Forbidden, Invalid
 from ...models.instance import OPEN_STATUSES
 from ...models.lead import LEAD_STATUSES, OPEN_LEAD_STATUSES, Lead
 from ...models.user import User
-from ...pages.texts import translate_error
 from ...services import instances, leads, routing, tasks, users
-from ..i18n import language, t
+from ..i18n import t
 from ..session import page, signed_in_user
-from .inbox import attempt, back_to, page_count, page_number, task_title
+from ..views import attempt, attempt_and_say, back_to, field_messages, page_number, task_title
 
 bp = Blueprint("web_leads", __name__)
 NAV = [{"endpoint": "web_leads.index", "text": "nav.leads",
@@ -74,7 +73,6 @@ def index():
     found = leads.search(me, **{name: value or None for name, value in chosen.items()},
                          page=page_number(), per_page=PER_PAGE)
     return render_template("web/leads/index.html", found=found, filters=chosen,
-                           pages=page_count(found.total, found.per_page),
                            statuses=LEAD_STATUSES, public_form=PUBLIC_FORM,
                            pool=me.has_role(*POOL_ROLES, "admin"))
 
@@ -94,11 +92,7 @@ def detail_page(lead: Lead, user: User, *, values: dict | None = None,
                 errors: dict | None = None, status: int = 200) -> tuple[str, int]:
     """The lead page; ``errors`` per form ("convert", "close") after a refused post (422)."""
     is_open = lead.status in OPEN_LEAD_STATUSES
-    lang = language()
-    errors = {form: {name: [translate_error(str(m), lang) for m in
-                            (messages if isinstance(messages, list) else [messages])]
-                     for name, messages in problems.items()}
-              for form, problems in (errors or {}).items()}
+    errors = {form: field_messages(problems) for form, problems in (errors or {}).items()}
     html = render_template(
         "web/leads/detail.html", lead=lead, events=leads.events(lead),
         routing=lead.routing or {}, tasks=open_tasks(lead, user), event_kinds=EVENT_KINDS,
@@ -166,9 +160,8 @@ def pool():
     """Leads nobody owns: reps claim them, managers dispatch them."""
     me = signed_in_user()
     found = leads.pool(me, page=page_number(), per_page=PER_PAGE)
-    return render_template("web/leads/pool.html", found=found,
-                           pages=page_count(found.total, found.per_page),
-                           can_claim=may_claim(me), can_dispatch=may_dispatch(me),
+    return render_template("web/leads/pool.html", found=found, can_claim=may_claim(me),
+                           can_dispatch=may_dispatch(me),
                            reps=reps() if may_dispatch(me) else [])
 
 
@@ -176,12 +169,8 @@ def pool():
 @page("sales")
 def claim(lead_id: int):
     """A rep takes a lead from the pool (within the daily claim limit)."""
-    me = signed_in_user()
-    try:
-        attempt(leads.claim, lead_id, me)
-        flash(t("leads.claimed", id=lead_id), "success")
-    except (Conflict, Forbidden) as refused:
-        flash(t("leads.claim_refused", reason=refused.message), "error")
+    attempt_and_say(leads.claim, lead_id, signed_in_user(),
+                    done=t("leads.claimed", id=lead_id), refused="leads.claim_refused")
     return redirect(back_to(url_for(".pool")))
 
 
