@@ -201,9 +201,10 @@ def open_approvals(user: User) -> list[HumanTask]:
     an approval (a contract step, a quote's special discount) that ``tasks.may_act`` lets
     them decide (offered to one of their roles, or delegated to them)."""
     rows = db.session().scalars(select(HumanTask).where(
-        HumanTask.status == "open", tasks.workable_by(user))
+        HumanTask.status == "open", tasks.workable_by(user),
+        HumanTask.form_id.in_(definitions.approval_form_ids()))
         .order_by(HumanTask.created_at, HumanTask.id))
-    return [task for task in rows if tasks.is_approval(task) and tasks.may_act(task, user)]
+    return [task for task in rows if tasks.may_decide(task, user)]
 
 
 def approval_subject(instance: ProcessInstance, user: User) -> dict:

@@ -130,11 +130,23 @@ def form(definition: ProcessDefinition, form_key: str | None) -> tuple[int | Non
     return (row.id if row else None), form_by_hash(file_hash)
 
 
+def approval_form_ids() -> set[int]:
+    """The form versions whose tasks are approvals (``"approval": true``), so that a query
+    can pick approvals out in SQL rather than task by task."""
+    rows = db.session().execute(select(FormDefinition.id, FormDefinition.file_hash))
+    return {form_id for form_id, file_hash in rows if form_by_hash(file_hash).get("approval")}
+
+
 def form_by_id(form_id: int | None) -> dict | None:
+    """A stored form version; its file is looked up once per unit of work (a list of tasks
+    asks for the same few forms again and again)."""
     if form_id is None:
         return None
-    row = db.session().get(FormDefinition, form_id)
-    return form_by_hash(row.file_hash) if row else None
+    hashes = db.session().info.setdefault("form_hash_by_id", {})
+    if form_id not in hashes:
+        row = db.session().get(FormDefinition, form_id)
+        hashes[form_id] = row.file_hash if row else None
+    return form_by_hash(hashes[form_id]) if hashes[form_id] else None
 
 
 _forms: dict[str, dict] = {}

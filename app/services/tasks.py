@@ -105,6 +105,11 @@ def may_act(task: HumanTask, user: User) -> bool:
     to) may decide: a manager approving in a director's stead would defeat the chain."""
     if not is_approval(task):
         return is_offered(task, user)
+    return may_decide(task, user)
+
+
+def may_decide(task: HumanTask, user: User) -> bool:
+    """For an approval: the one it was given or delegated to, else a holder of its role."""
     if task.assignee is not None:
         return task.assignee == user.username
     return bool(set(task.candidate_groups) & set(user.roles or ()))

@@ -36,7 +36,7 @@ def init_web(app: Flask) -> None:
     formatting.register(app)
     # globals, not only context: imported macros (web/macros.html) see them too
     app.jinja_env.globals.update(t=i18n.t, label=i18n.label, csrf_token=csrf.token,
-                                 page_url=views.page_url)
+                                 page_url=views.page_url, here=session.here)
     app.context_processor(_page_context)
     app.after_request(_page_headers)
 
@@ -59,5 +59,4 @@ def _page_context() -> dict:
         "me": user,
         "nav": [entry for entry in NAV if user is not None and session.may_see(user, entry)],
         "unread_count": session.unread_count,
-        "here": session.here,
     }

@@ -19,11 +19,13 @@ from ..pages.texts import translate_error
 from .i18n import label, language, t
 from .session import safe_next
 
+MAX_PAGE = 100_000  # beyond a database's integers a page number is an error, not a page
+
 
 def page_number() -> int:
-    """?page=N, at least 1; nonsense reads as the first page."""
+    """?page=N, from 1 to MAX_PAGE; nonsense reads as the first page."""
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(max(1, int(request.args.get("page", "1"))), MAX_PAGE)
     except ValueError:
         return 1
 

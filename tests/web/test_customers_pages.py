@@ -94,6 +94,17 @@ def test_an_unknown_kind_or_contact_is_422_naming_the_field(pages, api, acme):
     assert "not a contact of this customer" in text_of(response)
 
 
+def test_a_typed_kind_never_becomes_script(pages, acme):
+    response = pages.as_("alice").post(f"/customers/{acme['id']}/interactions",
+                                       {"kind": "x'+alert(1)+'", "subject": "hello"})
+    assert response.status_code == 422
+    assert "alert" not in text_of(response).split("x-data=")[1].split(">")[0]
+
+
+def test_a_huge_page_number_is_the_last_page_not_an_error(pages, acme):
+    assert pages.as_("alice").get("/customers?page=99999999999999999999").status_code == 200
+
+
 def test_logging_needs_the_csrf_token(pages, acme):
     response = pages.as_("alice").post(f"/customers/{acme['id']}/interactions",
                                        {"kind": "note", "subject": "x"}, csrf=False)

@@ -11,10 +11,10 @@ from marshmallow import ValidationError
 
 from ...api.deal_schemas import ContractRequest
 from ...errors import Invalid
-from ...pages.texts import translate_error
 from ...services import contracts, pipeline, quotes
-from ..i18n import language, t
+from ..i18n import t
 from ..session import page, signed_in_user
+from ..views import field_messages
 
 bp = Blueprint("web_contracts", __name__)
 FIELDS = ("start_date", "end_date", "terms", "amount")
@@ -28,12 +28,9 @@ def _accepted_quote(opportunity_id: int):
 
 def _form(opportunity_id: int, values: dict, errors: dict, status: int = 200):
     opportunity = pipeline.get_opportunity(opportunity_id, signed_in_user())
-    shown = {name: [translate_error(m, language()) for m in
-                    (messages if isinstance(messages, list) else [str(messages)])]
-             for name, messages in errors.items()}
     return render_template("web/contracts/new.html", opportunity=opportunity,
                            quote=_accepted_quote(opportunity_id), values=values,
-                           errors=shown), status
+                           errors=field_messages(errors)), status
 
 
 @bp.get("/opportunities/<int:opportunity_id>/contracts/new")

@@ -18,7 +18,7 @@ from ...models.customer import INTERACTION_KINDS
 from ...services import customers, pipeline, timeline
 from ..i18n import t
 from ..session import page, signed_in_user
-from ..views import page_number
+from ..views import field_messages, page_number
 from .pipeline import stage_names
 
 bp = Blueprint("web_customers", __name__)
@@ -58,7 +58,7 @@ def log_interaction(account_id: int):
     try:
         customers.log_interaction(user, interaction_input(account_id, typed))
     except Invalid as problem:
-        return render_detail(account_id, typed=typed, errors=problem.fields,
+        return render_detail(account_id, typed=typed, errors=field_messages(problem.fields),
                              problem=problem.message), 422
     flash(t("customers.logged"), "success")
     return redirect(url_for("web_customers.detail", account_id=account_id) + "#timeline")

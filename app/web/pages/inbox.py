@@ -53,8 +53,9 @@ def may_complete(task: HumanTask, user: User) -> bool:
 
 def inbox_row(task: HumanTask, user: User, now: datetime) -> dict:
     form = tasks.form_of(task)
+    instance = instances.get(task.instance_id)
     return {"task": task, "title": task_title(task, form), "process": process_name(task),
-            "business_key": instances.get(task.instance_id).business_key,
+            "business_key": instance.business_key,
             "due": task_due.due_state(task, now), "approval": tasks.is_approval(task),
             "claim": may_claim(task, user), "unclaim": may_unclaim(task, user)}
 

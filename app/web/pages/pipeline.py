@@ -20,6 +20,7 @@ from ..session import page, signed_in_user
 bp = Blueprint("web_pipeline", __name__)
 READERS = ("sales", "manager", "sales_director")
 MOVERS = ("sales", "manager")  # as PATCH /api/opportunities: directors watch, reps move
+CARDS_PER_COLUMN = 50  # a column says how many more it holds; its totals count them all
 NAV = [{"endpoint": "web_pipeline.index", "text": "nav.pipeline", "roles": READERS,
         "order": 40}]
 
@@ -39,7 +40,7 @@ def live_figures(filters: dict[str, str]) -> dict:
     """The board and the forecast by month for the filters, as the services compute them."""
     user = signed_in_user()
     given = {name: value for name, value in filters.items() if value}
-    return {"board": pipeline.board(user, **given),
+    return {"board": pipeline.board(user, limit=CARDS_PER_COLUMN, **given),
             "forecast": pipeline.forecast(user, group_by="month", **given),
             "filters": filters, "stage_names": stage_names(),
             "may_move": user.has_role(*MOVERS, "admin")}
