@@ -36,7 +36,8 @@ def init_web(app: Flask) -> None:
     formatting.register(app)
     # globals, not only context: imported macros (web/macros.html) see them too
     app.jinja_env.globals.update(t=i18n.t, label=i18n.label, csrf_token=csrf.token,
-                                 page_url=views.page_url, here=session.here)
+                                 page_url=views.page_url, here=session.here,
+                                 term=i18n.term)
     app.context_processor(_page_context)
     app.after_request(_page_headers)
 

@@ -57,6 +57,16 @@ def t(key: str, **values) -> str:
     return text.format(**values) if values else text
 
 
+def term(prefix: str, value) -> str:
+    """A stored code (a region, an industry) in the page's language, or as it is when it has
+    no text: ``term("customers.region.", "east_china")`` is 华东 on a Chinese page."""
+    if value in (None, ""):
+        return "—"
+    texts = catalogue()
+    key = f"{prefix}{value}"
+    return texts[language()].get(key) or texts["en"].get(key) or str(value)
+
+
 def label(value, fallback: str = "") -> str:
     """A bilingual value from a definition ({"en": ..., "zh-CN": ...}) or a plain string."""
     if isinstance(value, dict):

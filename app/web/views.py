@@ -16,6 +16,7 @@ from .. import db
 from ..errors import Conflict, Forbidden
 from ..models.task import HumanTask
 from ..pages.texts import translate_error
+from ..services import pipeline
 from .i18n import label, language, t
 from .session import safe_next
 
@@ -76,3 +77,9 @@ def task_title(task: HumanTask, form: dict | None) -> str:
     """A task's title as the inbox shows it: the form's title in the page's language, else the
     BPMN task's name."""
     return label(form.get("title"), task.name) if form else task.name
+
+
+def stage_names() -> dict[str, str]:
+    """Each pipeline stage's name in the page's language (stages carry both)."""
+    chinese = language() == "zh-CN"
+    return {row.key: row.name_zh if chinese else row.name_en for row in pipeline.stages()}

@@ -78,6 +78,8 @@ def test_a_rep_sees_their_own_figures_in_chinese(pages, history):
     data = chart_data(page)
     assert data["reports"]["funnel"]["steps"][0]["count"] == 1
     assert data["labels"]["step.won"] == "赢单"
+    assert data["labels"]["stages"]["won"] == "赢单" and "initial_contact" not in page.split(
+        'data-testid="table-cycle-times"')[1].split("</table>")[0]
     assert bob.get("/dashboards?owner=alice").status_code == 403
 
 

@@ -116,6 +116,7 @@ def test_the_detail_in_chinese(pages, alices_lead):
     alice.post("/language", {"language": "zh-CN"})
     html = text_of(alice.get(f"/leads/{alices_lead['id']}"))
     assert "分配依据" in html and "最少负载" in html and "转化为客户" in html
+    assert "华东" in html and "制造业" in html  # the lead's codes, in words
 
 
 def test_an_unknown_lead_is_a_404_page(pages, shipped):

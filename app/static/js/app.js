@@ -16,6 +16,10 @@
     if (kind !== "error") { setTimeout(() => item.remove(), 6000); }
   }
 
+  const ZH_REFUSALS = {400: "无法处理该请求", 401: "请先登录", 403: "无权操作", 404: "未找到",
+                       409: "冲突", 413: "内容过大", 422: "请检查输入", 429: "请求过于频繁",
+                       500: "出错了"};
+
   class ApiError extends Error {
     constructor(status, body) {
       super((body && body.message) || ("HTTP " + status));
@@ -23,11 +27,14 @@
       this.body = body || {};
       this.fields = this.body.fields || {};
     }
-    // the message with the fields it names: "…: discount_pct: must be at most 100"
+    // the message with the fields it names: "…: discount_pct: must be at most 100"; on a
+    // Chinese page led by what kind of refusal it is (the details are the server's words)
     describe() {
       const parts = Object.entries(this.fields).map(([name, msgs]) =>
         name + ": " + (Array.isArray(msgs) ? msgs.join(" ") : JSON.stringify(msgs)));
-      return parts.length ? this.message + " (" + parts.join("; ") + ")" : this.message;
+      const text = parts.length ? this.message + " (" + parts.join("; ") + ")" : this.message;
+      const kind = document.body.dataset.lang === "zh-CN" && ZH_REFUSALS[this.status];
+      return kind ? kind + "：" + text : text;
     }
   }
 

@@ -55,7 +55,7 @@
       {name: labels.leads, data: r.groups.map((g) => g.leads)},
       {name: labels.won, data: r.groups.map((g) => g.won)},
     ]),
-    cycle_times: (r) => bars(r.stages.map((s) => s.stage), [
+    cycle_times: (r) => bars(r.stages.map((s) => labels.stages[s.stage] || s.stage), [
       {name: labels.median_hours, data: r.stages.map((s) => number(s.median_hours))},
       {name: labels.p90_hours, data: r.stages.map((s) => number(s.p90_hours))},
     ]),

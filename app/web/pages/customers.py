@@ -18,8 +18,7 @@ from ...models.customer import INTERACTION_KINDS
 from ...services import customers, pipeline, timeline
 from ..i18n import t
 from ..session import page, signed_in_user
-from ..views import field_messages, page_number
-from .pipeline import stage_names
+from ..views import field_messages, page_number, stage_names
 
 bp = Blueprint("web_customers", __name__)
 READERS = ("sales", "manager", "sales_director")

@@ -21,6 +21,7 @@ from ...services.reports.common import READERS, filters_for
 from ..formatting import duration
 from ..i18n import t
 from ..session import page, signed_in_user
+from ..views import stage_names
 
 bp = Blueprint("web_dashboards", __name__)
 ROLES = tuple(role for role in READERS if role != "admin")
@@ -104,7 +105,8 @@ def index():
     return render_template(
         "web/dashboards/index.html", reports=reports, csv=csv, by=by,
         attributions=list(sales.ATTRIBUTIONS), teams=teams.all_teams(), heat_map=heat_map,
-        scope=scope, chart_data={"reports": reports, "labels": _chart_labels()},
+        scope=scope, stage_names=stage_names(),
+        chart_data={"reports": reports, "labels": _chart_labels()},
         heat_json=json.dumps(heat_map.get("heat", []), ensure_ascii=False))
 
 
@@ -115,4 +117,5 @@ def _chart_labels() -> dict:
     labels = {key: t(f"dashboards.col.{key}") for key in keys}
     labels.update({f"step.{step}": t(f"dashboards.step.{step}") for step in sales.FUNNEL_STEPS})
     labels["none"] = t("dashboards.none_group")
+    labels["stages"] = stage_names()
     return labels

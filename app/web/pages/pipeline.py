@@ -14,8 +14,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ...errors import Forbidden, Invalid
 from ...services import contracts, documents, pipeline, quotes
 from ...services.document_data import quote_number
-from ..i18n import language, t
+from ..i18n import t
 from ..session import page, signed_in_user
+from ..views import stage_names
 
 bp = Blueprint("web_pipeline", __name__)
 READERS = ("sales", "manager", "sales_director")
@@ -23,12 +24,6 @@ MOVERS = ("sales", "manager")  # as PATCH /api/opportunities: directors watch, r
 CARDS_PER_COLUMN = 50  # a column says how many more it holds; its totals count them all
 NAV = [{"endpoint": "web_pipeline.index", "text": "nav.pipeline", "roles": READERS,
         "order": 40}]
-
-
-def stage_names() -> dict[str, str]:
-    """Each stage's name in the page's language (stages carry both)."""
-    chinese = language() == "zh-CN"
-    return {row.key: row.name_zh if chinese else row.name_en for row in pipeline.stages()}
 
 
 def chosen_filters() -> dict[str, str]:
