@@ -59,6 +59,8 @@ class LeadDetailSchema(LeadSchema):
 
 
 class LeadArgs(PageArgs):
+    q = text(validate=validate.Length(max=200),
+             metadata={"description": "in the name, company, email or phone"})
     status = text(validate=validate.OneOf(LEAD_STATUSES))
     owner = text()
     team = text()

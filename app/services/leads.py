@@ -7,7 +7,7 @@ decisions (the DMN table and the strategies) are in ``routing.py``.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from .. import db, engine
 from ..errors import Conflict, DeploymentRejected, Forbidden, Invalid, NotFound
@@ -98,9 +98,19 @@ def end_followups(lead: Lead) -> int:
 
 
 def search(user: User, *, status: str | None = None, owner: str | None = None,
-           team: str | None = None, source: str | None = None, page: int = 1,
-           per_page: int = 50) -> Page:
+           team: str | None = None, source: str | None = None, q: str | None = None,
+           page: int = 1, per_page: int = 50) -> Page:
+    """The leads the user sees, newest first; ``q`` finds a name, company, email or phone
+    containing it (a phone by its digits, however it is typed)."""
     stmt = select(Lead).where(visibility.lead_scope(user))
+    if q and q.strip():
+        text = q.strip()
+        matches = [column.contains(text, autoescape=True)
+                   for column in (Lead.name, Lead.company, Lead.email)]
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 3:
+            matches.append(Lead.phone_normalized.contains(digits, autoescape=True))
+        stmt = stmt.where(or_(*matches))
     if status:
         stmt = stmt.where(Lead.status == status)
     if owner:

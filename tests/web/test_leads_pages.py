@@ -90,6 +90,22 @@ def test_filters_by_status_and_owner(pages, alices_lead, pooled_lead):
     assert nonsense.status_code == 200
 
 
+@pytest.mark.parametrize("typed", ["far away", "Li N", "139-0013-9000", "9000"])
+def test_a_lead_is_found_by_name_company_or_phone_however_typed(pages, alices_lead,
+                                                                 pooled_lead, typed):
+    found = text_of(pages.as_("mia").get(f"/leads?q={typed}"))
+    assert f'data-lead-id="{pooled_lead["id"]}"' in found
+    assert f'data-lead-id="{alices_lead["id"]}"' not in found
+    assert f'value="{typed}"' in found
+
+
+def test_the_search_finds_only_what_the_person_may_see(api, pages, alices_lead, pooled_lead):
+    assert 'data-lead-id="' not in text_of(pages.as_("bob").get("/leads?q=Wang"))
+    response = api.as_("alice").get("/api/leads?q=100%25")  # a % is a character, not a wildcard
+    assert response.status_code == 200 and response.json["total"] == 0
+    assert api.as_("alice").get("/api/leads?q=acme").json["total"] == 1
+
+
 def test_the_list_speaks_chinese(pages, alices_lead):
     alice = pages.as_("alice")
     alice.post("/language", {"language": "zh-CN"})

@@ -29,7 +29,7 @@ READERS = ("sales", "manager", "sales_director")
 POOL_ROLES = ("sales", "manager")  # as GET /api/lead-pool
 PER_PAGE = 25
 PUBLIC_FORM = "website_lead"
-FILTERS = ("status", "source", "owner", "team")
+FILTERS = ("q", "status", "source", "owner", "team")
 # what a lead's history records (services/leads.py record_event): named on the page
 EVENT_KINDS = ("created", "assigned", "pooled", "dispatched", "claimed", "returned",
                "reassigned", "called", "closed", "converted", "merged")
