@@ -224,10 +224,53 @@ def approval_subject(instance: ProcessInstance, user: User) -> dict:
         opportunity_id = quote.opportunity_id
         account_id = session.get(Opportunity, opportunity_id).account_id
     else:
-        return {"contract": None, "quote": None, "customer": None, "deal": None}
+        return dict(NO_SUBJECT)
     return {"contract": contract, "quote": quote,
             "customer": session.get(Account, account_id).name,
             "deal": session.get(Opportunity, opportunity_id).name}
+
+
+NO_SUBJECT = {"contract": None, "quote": None, "customer": None, "deal": None}
+
+
+def approval_queue(user: User) -> list[tuple[HumanTask, dict]]:
+    """The approvals waiting for the user, each with what it is about (``approval_subject``),
+    read with one query per kind of record rather than row by row."""
+    waiting = open_approvals(user)
+    records = _preload_subjects(waiting)  # the session keeps rows only while they are held
+    by_id = {record.id: record for record in records if isinstance(record, ProcessInstance)}
+    return [(task, subject_or_nothing(by_id.get(task.instance_id), user)) for task in waiting]
+
+
+def subject_or_nothing(instance: ProcessInstance | None, user: User) -> dict:
+    """``approval_subject``, or nothing when its record is gone or out of the user's reach."""
+    if instance is None:
+        return dict(NO_SUBJECT)
+    try:
+        return approval_subject(instance, user)
+    except (NotFound, Forbidden):
+        return dict(NO_SUBJECT)
+
+
+def _preload_subjects(approvals: list[HumanTask]) -> list:
+    """What a queue of approvals is about (instances, contracts, quotes, deals, customers),
+    one query per kind, so that ``approval_subject`` finds each in the session."""
+    session = db.session()
+
+    def rows(model, ids):
+        ids = {i for i in ids if isinstance(i, int)}
+        return list(session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
+
+    loaded = rows(ProcessInstance, (task.instance_id for task in approvals))
+    data = [instance.variables or {} for instance in loaded]
+    found_contracts = rows(Contract, (v.get("contract_id") for v in data))
+    found_quotes = rows(Quote, [v.get("quote_id") for v in data]
+                        + [c.quote_id for c in found_contracts])
+    deals = rows(Opportunity, [c.opportunity_id for c in found_contracts]
+                 + [q.opportunity_id for q in found_quotes])
+    customers = rows(Account, [c.account_id for c in found_contracts]
+                     + [d.account_id for d in deals])
+    return loaded + found_contracts + found_quotes + deals + customers
 
 
 # -- what the process's handlers do ----------------------------------------------------------

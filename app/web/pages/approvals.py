@@ -25,10 +25,7 @@ DECISIONS = {"approve", "reject"}
 
 def _subject(task: HumanTask, user: User) -> dict:
     """The contract or quote behind the task; nothing when its record is out of reach."""
-    try:
-        return contracts.approval_subject(instances.get(task.instance_id), user)
-    except (NotFound, Forbidden):
-        return {"contract": None, "quote": None, "customer": None, "deal": None}
+    return contracts.subject_or_nothing(instances.get(task.instance_id), user)
 
 
 @bp.get("/approvals")
@@ -37,9 +34,9 @@ def index():
     """What waits for my decision, oldest first, with what and how much it is about."""
     user = signed_in_user()
     now = clock.now()
-    rows = [{"task": task, "subject": _subject(task, user),
+    rows = [{"task": task, "subject": subject,
              "waiting": (now - task.created_at).total_seconds()}
-            for task in contracts.open_approvals(user)]
+            for task, subject in contracts.approval_queue(user)]
     return render_template("web/approvals/index.html", rows=rows, now=now)
 
 
