@@ -43,7 +43,9 @@ def test_dragging_a_card_moves_the_deal_and_a_refused_move_puts_it_back(browser,
                                  json={"owner": "bob"})
     assert given.status_code == 200, given.json
     drag(page, deals["training"], "business_negotiation")
-    expect(page.locator("#messages .message.error")).to_be_visible()
+    refusal = api.as_("alice").patch(f"/api/opportunities/{deals['training']}",
+                                     json={"stage": "business_negotiation"})
+    expect(page.locator("#messages .message.error")).to_contain_text(refusal.json["message"])
     expect(column(page, "initial_contact").locator(
         f'[data-opportunity-id="{deals["training"]}"]')).to_have_count(1)
     expect(column(page, "business_negotiation").get_by_test_id("deal-card")).to_have_count(0)
@@ -115,3 +117,15 @@ def test_the_quote_builder_shows_the_servers_totals_and_the_policy_warning_on_a_
     expect(page.get_by_test_id("quote-created")).to_be_visible()
     expect(page.get_by_test_id("quote-row")).to_contain_text("Awaiting discount approval")
     expect(page.get_by_test_id("quote-row")).to_contain_text("¥80,000.00")
+
+
+def test_a_refused_move_on_a_chinese_page_says_what_kind_of_refusal_it_is(browser, api, deals):
+    page = browser.as_("alice", language="zh-CN")
+    page.goto("/pipeline")
+    given = api.as_("mia").patch(f"/api/opportunities/{deals['training']}",
+                                 json={"owner": "bob"})  # while alice looks at her board
+    assert given.status_code == 200, given.json
+    drag(page, deals["training"], "business_negotiation")
+    message = page.locator("#messages .message.error")
+    expect(message).to_be_visible()
+    assert message.inner_text().split("：")[0] in ("无权操作", "未找到")
