@@ -1,25 +1,11 @@
 """An instance whose step fails shows status error with the reason; a manager retries it."""
 
 import pytest
+from diagrams import prepare_then_call
 
 from app.handlers import handler
 
-SERVICE_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
-  <bpmn:process id="flaky_call" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="prepare" name="Prepare" camunda:candidateGroups="sales">
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:serviceTask id="call_crm" name="Call the CRM" camunda:topic="test.flaky">
-      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:serviceTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="prepare" />
-    <bpmn:sequenceFlow id="f2" sourceRef="prepare" targetRef="call_crm" />
-    <bpmn:sequenceFlow id="f3" sourceRef="call_crm" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+SERVICE_PROCESS = prepare_then_call("flaky_call", "test.flaky")
 
 outage = {"down": True}
 

@@ -4,7 +4,7 @@ reloaded from the server), the lost-reason prompt, and the quote builder's live 
 import re
 
 import pytest
-from board import column, drag
+from gestures import column, drag
 from playwright.sync_api import expect
 
 from app.services import catalog

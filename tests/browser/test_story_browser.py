@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from board import column, drag
+from gestures import column, drag, type_in_cell
 from playwright.sync_api import expect
 
 from app.services import catalog
@@ -257,11 +257,7 @@ def test_the_articles_story_in_the_browser(browser, api, app, catalogue, pdfs):
     analyst = browser.as_("ana")
     analyst.goto("/workspace/decisions/lead_assignment")
     expect(analyst.locator("#editor")).to_have_attribute("data-ready", "true")
-    cell = analyst.locator('td[data-element-id="r2_team"] [contenteditable]')
-    cell.click()
-    analyst.keyboard.press("Control+A")
-    analyst.keyboard.type('"product_experts"')
-    analyst.locator("#tester h2").click()  # leave the cell
+    type_in_cell(analyst, "r2_team", '"product_experts"')
     analyst.get_by_role("button", name="Deploy").click()
     expect(analyst.locator("#result")).to_contain_text("Version 2 deployed.")
     shoot(analyst, "workspace-decision")

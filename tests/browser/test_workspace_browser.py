@@ -3,6 +3,7 @@ engine, problems land on the diagram's elements, and the form preview follows th
 
 from __future__ import annotations
 
+from gestures import type_in_cell
 from playwright.sync_api import expect
 
 
@@ -23,11 +24,7 @@ def test_a_cell_edited_in_the_dmn_modeler_deploys_and_decides(browser, api, ship
     page.goto("/workspace/decisions/lead_assignment")
     expect(page.locator("#editor")).to_have_attribute("data-ready", "true")
 
-    cell = page.locator('td[data-element-id="r4_team"] [contenteditable]')
-    cell.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type('"dispatch"')
-    page.locator("#tester h2").click()  # leave the cell
+    type_in_cell(page, "r4_team", '"dispatch"')
     page.get_by_role("button", name="Validate").click()
     expect(page.locator("#result")).to_contain_text("No problems")
     page.get_by_role("button", name="Deploy").click()
@@ -47,11 +44,7 @@ def test_a_cell_edited_in_the_dmn_modeler_deploys_and_decides(browser, api, ship
     page.get_by_role("button", name="Evaluate").click()
     expect(page.locator("#tester-result")).to_contain_text('"dispatch"')
     expect(page.locator("#tester-result")).to_contain_text("everything_else_to_the_pool")
-    cell = page.locator('td[data-element-id="r3_size"] [contenteditable]')
-    cell.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type(">= a thousand")
-    page.locator("#tester h2").click()
+    type_in_cell(page, "r3_size", ">= a thousand")
     page.get_by_role("button", name="Validate").click()
     expect(page.locator("#problems")).to_contain_text("east_china_enterprise_to_shanghai_a")
     expect(page.locator('td.has-problem[data-row-id="east_china_enterprise_to_shanghai_a"]')

@@ -5,26 +5,12 @@ import json
 import re
 
 import pytest
+from diagrams import prepare_then_call
 from page_text import text_of
 
 from app.handlers import handler
 
-FLAKY = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
-  <bpmn:process id="web_flaky" name="Flaky call" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="prepare" name="Prepare" camunda:candidateGroups="sales">
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:serviceTask id="call_crm" name="Call the CRM" camunda:topic="web_test.flaky">
-      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:serviceTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="prepare" />
-    <bpmn:sequenceFlow id="f2" sourceRef="prepare" targetRef="call_crm" />
-    <bpmn:sequenceFlow id="f3" sourceRef="call_crm" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+FLAKY = prepare_then_call("web_flaky", "web_test.flaky", name="Flaky call")
 outage = {"down": True}
 
 

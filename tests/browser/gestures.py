@@ -1,4 +1,5 @@
-"""Moving kanban cards in the browser as a hand does (shared by the browser tests)."""
+"""What a hand does on the pages, shared by the browser tests: moving kanban cards, typing
+into a decision table's cell."""
 
 
 def card(page, opportunity_id):
@@ -21,3 +22,12 @@ def drag(page, opportunity_id, stage):
     page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2,
                     steps=20)
     page.mouse.up()
+
+
+def type_in_cell(page, element_id: str, text: str) -> None:
+    """Replace a dmn-js decision table cell's text (the cell's id is the DMN element id), then
+    leave the cell so the editor takes the change."""
+    page.locator(f'td[data-element-id="{element_id}"] [contenteditable]').click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.locator("#tester h2").click()
