@@ -31,6 +31,9 @@ def test_a_contract_is_submitted_for_approval(pages, api, deal):
     contracts = api.as_("alice").get(f"/api/opportunities/{deal['id']}/contracts").json
     assert [(c["amount"], c["status"], c["approvers"]) for c in contracts] == [
         ("30000.00", "in_approval", ["sales_director"])]
+    # one contract at a time: the deal page no longer offers another
+    deal_page = text_of(pages.as_("alice").get(f"/opportunities/{deal['id']}"))
+    assert 'data-testid="new-contract"' not in deal_page and 'data-testid="new-quote"' in deal_page
 
 
 @pytest.mark.parametrize("form, field, message", [

@@ -102,6 +102,8 @@ def render_deal(opportunity_id: int, *, typed: dict | None = None, errors: dict 
         stages=pipeline.stages(), stage_names=stage_names(), quote_rows=quote_rows,
         contract_rows=contract_rows, created=created, waiting=waiting,
         may_quote=may_quote(user, deal, stage), may_move=user.has_role(*MOVERS, "admin"),
+        live_contract=any(row["contract"].status in contracts.LIVE_STATUSES
+                          for row in contract_rows),
         typed=typed or {"stage": deal.stage}, errors=errors or {}, problem=problem)
 
 
