@@ -253,3 +253,26 @@ def test_the_list_pages_keeping_its_filters(api, monkeypatch, pages, alices_lead
     assert 'href="/leads?team=shanghai_a&amp;page=2"' in first_page
     second_page = text_of(mia.get("/leads?team=shanghai_a&page=2"))
     assert f'data-lead-id="{alices_lead["id"]}"' in second_page and "Previous" in second_page
+
+
+def test_the_routing_reasons_read_in_chinese(pages, pooled_lead):
+    mia = pages.as_("mia")
+    mia.post("/language", {"language": "zh-CN"})
+    assert "决策表将其放入线索池" in text_of(mia.get(f"/leads/{pooled_lead['id']}"))
+
+
+@pytest.mark.parametrize("why, chinese", [
+    ("team 'north' does not exist", "团队 north 不存在"),
+    ("unknown strategy 'lottery'", "未知的分配策略 lottery"),
+    ("nobody in the team could take it: the team lead", "团队中无人可接：交给团队负责人"),
+    ("nobody in the team nor its lead could take it", "团队及其负责人都无法接手"),
+    ("inactive", "已停用"),
+    ("on leave", "休假中"),
+    ("daily cap reached (5/5)", "已达每日上限（5/5）"),
+    ("a reason from a later version", "a reason from a later version"),
+])
+def test_every_routing_reason_has_its_chinese(app, why, chinese):
+    from app.web.pages.leads import routing_reason
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert routing_reason(why) == chinese

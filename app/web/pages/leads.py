@@ -8,6 +8,8 @@ API call accept exactly the same input. A refused action comes back as a message
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError
 
@@ -88,6 +90,28 @@ def open_tasks(lead: Lead, user: User) -> list[dict]:
             for group in instances.open_tasks(running).values() for task in group]
 
 
+# the routing service's reasons (stored with the lead, in English), as the page's words
+ROUTING_REASONS = (
+    (re.compile(r"the table sends it to the pool$"), "leads.why.table_pool"),
+    (re.compile(r"team '(?P<team>[^']*)' does not exist$"), "leads.why.no_team"),
+    (re.compile(r"unknown strategy '(?P<strategy>[^']*)'$"), "leads.why.no_strategy"),
+    (re.compile(r"nobody in the team could take it: the team lead$"), "leads.why.team_lead"),
+    (re.compile(r"nobody in the team nor its lead could take it$"), "leads.why.nobody"),
+    (re.compile(r"inactive$"), "leads.why.inactive"),
+    (re.compile(r"on leave$"), "leads.why.on_leave"),
+    (re.compile(r"daily cap reached \((?P<today>\d+)/(?P<cap>\d+)\)$"), "leads.why.cap"),
+)
+
+
+def routing_reason(why: str | None) -> str:
+    """A routing reason in the page's language (an unknown one as it was stored)."""
+    for pattern, key in ROUTING_REASONS:
+        found = pattern.match(why or "")
+        if found:
+            return t(key, **found.groupdict())
+    return why or ""
+
+
 def detail_page(lead: Lead, user: User, *, values: dict | None = None,
                 errors: dict | None = None, status: int = 200) -> tuple[str, int]:
     """The lead page; ``errors`` per form ("convert", "close") after a refused post (422)."""
@@ -96,7 +120,7 @@ def detail_page(lead: Lead, user: User, *, values: dict | None = None,
     html = render_template(
         "web/leads/detail.html", lead=lead, events=leads.events(lead),
         routing=lead.routing or {}, tasks=open_tasks(lead, user), event_kinds=EVENT_KINDS,
-        strategies=routing.STRATEGIES,
+        strategies=routing.STRATEGIES, reason=routing_reason,
         values=values or {}, errors=errors,
         can_convert=is_open and lead.status != "pool",
         can_close=is_open and (lead.status != "pool" or may_dispatch(user)),
