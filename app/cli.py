@@ -134,8 +134,6 @@ def register_commands(app: Flask) -> None:
 
         app = current_app._get_current_object()
         init_database(app, demo=demo if demo is not None else app.config["DEMO"])
-        if app.config["SECRET_KEY_IS_RANDOM"]:
-            click.echo("note: SECRET_KEY is not set; a random one is used for this run")
         if scheduler:
             from .scheduler import start_in_background
 

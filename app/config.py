@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,8 +22,8 @@ def from_environment() -> dict:
     instance = Path(os.environ.get("CRM_INSTANCE_DIR", ROOT / "instance"))
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'crm.sqlite3'}"),
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
-        "SECRET_KEY_IS_RANDOM": not os.environ.get("SECRET_KEY"),
+        # without SECRET_KEY, create_app takes the one kept in the instance folder
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "INSTANCE_DIR": str(instance),
         "PROCESS_DIRS": os.environ.get("CRM_PROCESS_DIRS",
                                        f"{ROOT / 'bpmn'}{os.pathsep}{ROOT / 'dmn'}"),
@@ -138,6 +139,27 @@ def document_settings() -> dict:
         "QUOTE_PAYMENT_TERMS": env("CRM_QUOTE_PAYMENT_TERMS", ""),
         "CONTRACT_PAYMENT_TERMS": env("CRM_CONTRACT_PAYMENT_TERMS", ""),
     }
+
+
+def instance_secret(instance: Path) -> str:
+    """The installation's own secret, made once and kept in ``<instance>/secret_key`` (0600):
+    every worker on this host signs sessions and survey links alike, and they outlive
+    restarts. Several hosts need one SECRET_KEY of their own choosing."""
+    path = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made by an earlier start or by another worker starting now
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+    for _ in range(50):  # another worker may be between creating the file and writing it
+        secret = path.read_text().strip()
+        if secret:
+            return secret
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty: delete it, or set SECRET_KEY")
 
 
 def check(settings: dict) -> None:
