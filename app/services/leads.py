@@ -105,7 +105,7 @@ def search(user: User, *, status: str | None = None, owner: str | None = None,
     stmt = select(Lead).where(visibility.lead_scope(user))
     if q and q.strip():
         text = q.strip()
-        matches = [column.contains(text, autoescape=True)
+        matches = [column.icontains(text, autoescape=True)
                    for column in (Lead.name, Lead.company, Lead.email)]
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 3:
