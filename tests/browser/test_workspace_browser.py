@@ -93,3 +93,29 @@ def test_the_form_preview_follows_the_typing_on_a_phone_in_chinese(browser, ship
     page.get_by_role("button", name="发布").click()
     expect(page.locator("#result")).to_contain_text("已发布版本 2。")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_new_process_deploys_as_version_1_and_opens_in_its_editor(browser, api, shipped):
+    page = browser.as_("ana")
+    page.goto("/workspace")
+    page.get_by_role("link", name="New process").click()
+    expect(page.locator("#editor")).to_have_attribute("data-ready", "true")
+    expect(page.locator('.djs-element[data-element-id="StartEvent_1"]')).to_have_count(1)
+
+    page.get_by_role("button", name="Deploy").click()  # no key yet: refused next to the field
+    expect(page.locator('[data-field="key"] .error')).to_contain_text("required")
+    page.get_by_label("Process key").fill("lead_routing")
+    page.get_by_role("button", name="Deploy").click()
+    expect(page.locator('[data-field="key"] .error')).to_contain_text("deployed already")
+    expect(page.get_by_role("link", name="Open lead_routing")).to_have_attribute(
+        "href", "/workspace/processes/lead_routing")
+
+    page.get_by_label("Process key").fill("demo_new")
+    page.get_by_role("button", name="Deploy").click()
+
+    page.wait_for_url("**/workspace/processes/demo_new")
+    expect(page.locator("#editor")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#versions")).to_contain_text("ana")
+    versions = api.as_("ana").get("/api/process-definitions/demo_new")
+    assert versions.status_code == 200
+    assert [v["version"] for v in versions.json] == [1]

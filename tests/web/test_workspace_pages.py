@@ -3,7 +3,10 @@ server, template uploads, and the API calls the editors' script makes with the p
 
 from __future__ import annotations
 
+import html
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from page_text import text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 ZH = {"Accept": "text/html", "Accept-Language": "zh-CN"}
+TEXTAREA = re.compile(r'<textarea id="definition"[^>]*>(.*?)</textarea>', re.S)
 
 
 
@@ -232,6 +236,103 @@ def test_a_form_deploys_through_the_deployment_path(ana):
     assert response.status_code == 201, response.json
     assert response.json["forms"] == [{"key": "first_call", "version": 2, "status": "created"}]
     assert "v2" in text_of(ana.get("/workspace/forms/first_call/versions"))
+
+
+# -- creating: a new process or form from a skeleton ----------------------------------------
+
+def test_the_workspace_offers_a_new_process_and_a_new_form(ana):
+    english = text_of(ana.get("/workspace"))
+    chinese = text_of(ana.get("/workspace", headers=ZH))
+
+    assert 'href="/workspace/processes/new"' in english and ">New process<" in english
+    assert 'href="/workspace/forms/new"' in english and ">New form<" in english
+    assert "新建流程" in chinese and "新建表单" in chinese
+
+
+def test_the_new_process_page_opens_the_modeler_on_a_skeleton_with_a_key_field(ana):
+    response = ana.get("/workspace/processes/new")
+    page = text_of(response)
+
+    assert response.status_code == 200
+    assert "bpmn-modeler.production.min.js" in page
+    assert 'data-source-url="/workspace/processes/new/diagram"' in page
+    assert 'data-key-url="/workspace/processes/new/key"' in page
+    assert 'id="new-key" name="key" required' in page and "Process key" in page
+    assert ">Validate<" in page and ">Deploy<" in page
+
+
+def test_the_new_pages_speak_chinese(ana):
+    process = text_of(ana.get("/workspace/processes/new", headers=ZH))
+    form = text_of(ana.get("/workspace/forms/new", headers=ZH))
+
+    assert "新建流程" in process and "流程标识" in process and "校验" in process
+    assert "新建表单" in form and "为必填" in form and "发布" in form
+
+
+def test_the_skeleton_process_validates_without_problems_under_any_free_key(ana):
+    skeleton = ana.get("/workspace/processes/new/diagram")
+    assert skeleton.status_code == 200 and skeleton.mimetype == "application/xml"
+    renamed = skeleton.data.replace(b'"new_process"', b'"demo_new"')
+
+    for name, content in (("new_process.bpmn", skeleton.data), ("demo_new.bpmn", renamed)):
+        checked = ana.call("POST", "/api/deployments/validate", **multipart({name: content}))
+        assert checked.status_code == 200 and checked.json["problems"] == [], checked.json
+
+
+def test_the_skeleton_form_validates_once_its_key_is_filled_in(ana):
+    page = text_of(ana.get("/workspace/forms/new"))
+    assert '&#34;key&#34;: &#34;&#34;' in page and 'data-key-url="/workspace/forms/new/key"' in page
+    assert "&#39;key&#39; must be a non-empty string" in page  # the preview says what is missing
+    skeleton = json.loads(html.unescape(TEXTAREA.search(page).group(1)))
+    assert skeleton["title"] == {"en": "", "zh-CN": ""} and len(skeleton["fields"]) == 1
+
+    filled = json.dumps({**skeleton, "key": "site_visit"}).encode()
+    checked = ana.call("POST", "/api/deployments/validate",
+                       **multipart({"site_visit.json": filled}))
+
+    assert checked.status_code == 200 and checked.json["problems"] == [], checked.json
+
+
+def test_a_free_key_names_the_new_file(ana):
+    process = ana.call("GET", "/workspace/processes/new/key?key=demo_new")
+    form = ana.call("GET", "/workspace/forms/new/key?key=site_visit")
+
+    assert process.status_code == 200 and process.json["file"] == "demo_new.bpmn"
+    assert form.status_code == 200 and form.json["file"] == "site_visit.json"
+
+
+@pytest.mark.parametrize("kind, key, editor", [
+    ("processes", "lead_routing", "/workspace/processes/lead_routing"),
+    ("forms", "first_call", "/workspace/forms/first_call"),
+])
+def test_a_key_already_deployed_is_refused_with_the_way_to_open_it(ana, kind, key, editor):
+    response = ana.call("GET", f"/workspace/{kind}/new/key?key={key}")
+    chinese = ana.call("GET", f"/workspace/{kind}/new/key?key={key}",
+                       headers={"Accept-Language": "zh-CN"})
+
+    assert response.status_code == 409
+    assert f"with key {key} is deployed already" in response.json["fields"]["key"][0]
+    assert response.json["open_url"] == editor
+    assert "已发布" in chinese.json["fields"]["key"][0]
+
+
+@pytest.mark.parametrize("key, message", [
+    ("", "required"),
+    ("2fast", "starting with a letter"),
+    ("demo-new", "starting with a letter"),
+    ("new", "starting with a letter"),  # /workspace/processes/new is this page
+])
+def test_a_key_that_is_not_a_slug_is_refused(ana, key, message):
+    response = ana.call("GET", f"/workspace/processes/new/key?key={key}")
+
+    assert response.status_code == 422 and message in response.json["fields"]["key"][0]
+
+
+@pytest.mark.parametrize("url", ["/workspace/processes/new", "/workspace/forms/new",
+                                 "/workspace/processes/new/diagram",
+                                 "/workspace/forms/new/key?key=x"])
+def test_creating_needs_the_analyst_role(pages, shipped, url):
+    assert pages.as_("alice").get(url).status_code == 403
 
 
 # -- document templates ---------------------------------------------------------------------

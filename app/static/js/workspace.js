@@ -3,14 +3,18 @@
 // under the name it is stored as: POST /api/deployments/validate (a dry run answering the
 // problems) and POST /api/deployments. What is valid is decided there, never here; this file
 // only shows the problems, on the elements they name where it can.
+// A new process or form (data-new) starts from a skeleton: its key (the process key field, or
+// the form JSON's "key") is checked by the server first, as a key already deployed must not
+// be replaced by accident; it names the file, and after a deployment the page opens its editor.
 (function () {
   "use strict";
   const root = document.getElementById("editor");
   if (!root) { return; }
   const texts = JSON.parse(document.getElementById("workspace-texts").textContent);
   const kind = root.dataset.kind;
-  const key = root.dataset.key;
-  const fileName = root.dataset.file;
+  const isNew = root.dataset.new === "true";
+  let key = root.dataset.key;
+  let fileName = root.dataset.file;
   const resultBox = document.getElementById("result");
   const problemsBox = document.getElementById("problems");
   const canvasBox = document.getElementById("canvas");
@@ -42,6 +46,22 @@
         modeler.get("canvas").zoom("fit-viewport");
       },
       async source() { return (await modeler.saveXML({format: true})).xml; },
+      // a new process takes its key as the process id (in a pool: the pool's process)
+      rename(newKey) {
+        const modeling = modeler.get("modeling");
+        const rootElement = modeler.get("canvas").getRootElement();
+        const business = rootElement.businessObject;
+        if (business.$type === "bpmn:Process") {
+          if (business.id !== newKey) { modeling.updateProperties(rootElement, {id: newKey}); }
+          return;
+        }
+        const registry = modeler.get("elementRegistry");
+        (business.participants || []).filter((p) => p.processRef).slice(0, 1).forEach((p) => {
+          if (p.processRef.id !== newKey) {
+            modeling.updateModdleProperties(registry.get(p.id), p.processRef, {id: newKey});
+          }
+        });
+      },
       mark(problem) {
         const registry = modeler.get("elementRegistry");
         if (!problem.element_id || problem.file !== fileName || !registry.get(problem.element_id)) {
@@ -104,6 +124,15 @@
     return {
       async load() { /* the server put the file in the textarea */ },
       async source() { return area.value; },
+      // a new form's key is the JSON's "key" (unreadable JSON: the server will say why)
+      keyOf() {
+        try {
+          const definition = JSON.parse(area.value);
+          return definition && typeof definition.key === "string" ? definition.key : "";
+        } catch (problem) {
+          return null;
+        }
+      },
       mark() { return false; },  // a form file's problems concern the whole file
       clear() { /* nothing drawn */ },
     };
@@ -146,7 +175,67 @@
     return (list || []).find((entry) => entry[id] === key);
   }
 
+  // -- a new process or form: the key, checked by the server before anything is sent
+
+  const keyInput = document.getElementById("new-key");
+  const keyBox = root.querySelector('[data-field="key"]');
+
+  function clearKeyError() {
+    if (!keyBox) { return; }
+    keyBox.querySelectorAll(".error.from-server").forEach((node) => node.remove());
+    keyBox.classList.remove("invalid");
+  }
+
+  // the refusal goes next to the key (with a link to what already has it), not at the top
+  function showKeyError(error) {
+    resultBox.replaceChildren();
+    if (!keyBox || !error.fields || !error.fields.key) {
+      crm.showError(error);
+      return;
+    }
+    const note = element("div", "error from-server", error.fields.key.join(" "));
+    note.setAttribute("role", "alert");
+    if (error.body && error.body.open_url) {
+      const link = element("a", "open-existing", fill(texts.open_existing, {name: key}));
+      link.href = error.body.open_url;
+      note.append(" ", link);
+    }
+    keyBox.append(note);
+    keyBox.classList.add("invalid");
+    if (keyInput) { keyInput.focus(); }
+    note.scrollIntoView({block: "nearest"});
+  }
+
+  // true when the key may name a new definition (and the editor now uses it)
+  async function claimKey() {
+    if (!isNew) { return true; }
+    clearKeyError();
+    const wanted = keyInput ? keyInput.value.trim() : editor.keyOf();
+    if (wanted === null) {  // a form whose JSON does not parse: the problems will say so
+      fileName = root.dataset.file;
+      return true;
+    }
+    key = wanted;
+    try {
+      const answer = await crm.api("GET", root.dataset.keyUrl + "?key=" + encodeURIComponent(key));
+      fileName = answer.file;
+    } catch (error) {
+      showKeyError(error);
+      return false;
+    }
+    if (editor.rename) { editor.rename(key); }
+    return true;
+  }
+
+  if (keyInput) {
+    keyInput.form.addEventListener("submit", (event) => { event.preventDefault(); });
+  }
+  if (isNew) {  // the key field, or the form's JSON where its key is
+    (keyInput || document.getElementById("definition")).addEventListener("input", clearKeyError);
+  }
+
   async function validate() {
+    if (!(await claimKey())) { return; }
     try {
       const answer = await crm.api("POST", "/api/deployments/validate", await filesToSend());
       showProblems(answer.problems);
@@ -161,6 +250,7 @@
   }
 
   async function deploy() {
+    if (!(await claimKey())) { return; }
     let result;
     try {
       result = await crm.api("POST", "/api/deployments", await filesToSend());
@@ -175,6 +265,11 @@
     }
     showProblems([]);
     const mine = deployedEntry(result);
+    if (isNew && mine) {  // from now on it is edited like any deployed definition
+      say(fill(texts.deployed, {version: mine.version}), "success");
+      window.location.assign(root.dataset.openUrl.replace("__key__", encodeURIComponent(key)));
+      return;
+    }
     if (!mine) {
       say(texts.deployed_other, "success");
     } else {
@@ -184,7 +279,7 @@
         node.textContent = "v" + mine.version;
       });
     }
-    if (window.htmx) {
+    if (window.htmx && root.dataset.versionsUrl) {
       window.htmx.ajax("GET", root.dataset.versionsUrl, {target: "#versions", swap: "innerHTML"});
     }
   }

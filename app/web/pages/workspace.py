@@ -5,16 +5,20 @@ Every editor checks and deploys through the JSON API (POST /api/deployments/vali
 of a deployment and nothing here decides what is valid. The views only read what is deployed
 and hand the editors their files; the form preview and the template upload are the two
 server round trips that are plain HTML.
+
+Creating a process or a form uses the same editors, started from a skeleton. A deployment
+of a key that exists makes a new version of it, so the new pages first ask ``new_key``
+whether the key is free: a new definition must never replace one by accident.
 """
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from ...documents import model
-from ...errors import BadRequest, Invalid
+from ...errors import BadRequest, Invalid, NotFound
 from ...pages.public_forms import page_fields
 from ...services import definitions, doc_templates
 from ...services.forms import FormDefinitionError, parse_form
@@ -26,6 +30,15 @@ NAV = [{"endpoint": "web_workspace.index", "text": "nav.workspace", "roles": ("a
         "order": 80}]
 ANALYST = ("analyst",)  # admins pass every page check too
 VARIABLE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # an input the tester can ask for by name
+NEW_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")  # a new process id / form key / file name
+FORM_SKELETON = """{
+  "key": "",
+  "title": {"en": "", "zh-CN": ""},
+  "fields": [
+    {"name": "notes", "type": "text", "label": {"en": "Notes", "zh-CN": "备注"}}
+  ]
+}
+"""
 
 
 @bp.get("")
@@ -39,6 +52,52 @@ def index():
 
 
 # -- processes and decisions: the bpmn.io modelers ----------------------------------------
+
+@bp.get("/processes/new")
+@page(*ANALYST)
+def new_process():
+    """The modeler on a start event joined to an end event, and a field for the key."""
+    return render_template("web/workspace/process.html", definition=None,
+                           file="new_process.bpmn", versions=[])
+
+
+@bp.get("/processes/new/diagram")
+@page(*ANALYST)
+def new_process_diagram():
+    """The skeleton diagram the new-process modeler opens (its process id is set from the
+    key field before it is validated or deployed)."""
+    return render_template("web/workspace/new_process.bpmn"), {
+        "Content-Type": "application/xml; charset=utf-8"}
+
+
+@bp.get("/<any(processes, forms):kind>/new/key")
+@page(*ANALYST)
+def new_key(kind: str):
+    """Whether ``key`` may name a new process or form: 200 when it is free, else the
+    refusal as JSON for the editor to show next to the key (422 not a slug, 409 taken,
+    with the editor's address to open what already has that key)."""
+    key = request.args.get("key", "").strip()
+    if not key:
+        return _key_refused(422, t("form.required"))
+    if not NEW_KEY.fullmatch(key) or key == "new":
+        return _key_refused(422, t("workspace.new.bad_key"))
+    exists = definitions.process if kind == "processes" else definitions.latest_form
+    try:
+        exists(key)
+    except NotFound:
+        return jsonify({"key": key, "file": f"{key}.{_SUFFIX[kind]}"})
+    editor = "web_workspace.process" if kind == "processes" else "web_workspace.form"
+    return _key_refused(409, t(f"workspace.new.{kind}_taken", name=key),
+                        open_url=url_for(editor, key=key))
+
+
+_SUFFIX = {"processes": "bpmn", "forms": "json"}
+
+
+def _key_refused(status: int, message: str, **extra):
+    return jsonify({"error": "invalid" if status == 422 else "conflict", "message": message,
+                    "fields": {"key": [message]}, **extra}), status
+
 
 @bp.get("/processes/<key>")
 @page(*ANALYST)
@@ -71,6 +130,15 @@ def versions(kind: str, key: str):
 
 
 # -- form definitions: a JSON editor with a preview drawn by the server -------------------
+
+@bp.get("/forms/new")
+@page(*ANALYST)
+def new_form():
+    """The JSON editor on a skeleton: one text field, the key and the title to fill in."""
+    return render_template("web/workspace/form.html", key=None, file="new_form.json",
+                           text=FORM_SKELETON, versions=[],
+                           **_preview(FORM_SKELETON, "new_form.json"))
+
 
 @bp.get("/forms/<key>")
 @page(*ANALYST)

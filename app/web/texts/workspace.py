@@ -79,6 +79,28 @@ TEXTS = {
         "workspace.templates.unchanged": "Same content: template {name} stays at version "
                                          "{version}.",
         "workspace.templates.data_model": "Placeholders a {kind} template may use",
+        "workspace.new.process": "New process",
+        "workspace.new.form": "New form",
+        "workspace.new.process_title": "New process",
+        "workspace.new.form_title": "New form",
+        "workspace.new.process_intro": "Give the process a key, draw it, then validate and "
+                                       "deploy it as version 1.",
+        "workspace.new.form_intro": "Fill in the key and the title, add the fields, then "
+                                    "validate and deploy it as version 1.",
+        "workspace.new.process_key": "Process key",
+        "workspace.new.process_key_hint": "Letters, digits and _, starting with a letter, e.g. "
+                                          "contract_renewal. It becomes the process id and the "
+                                          "file name (contract_renewal.bpmn).",
+        "workspace.new.form_key_hint": "\"key\" is required: letters, digits and _, starting "
+                                       "with a letter; it becomes the file name (<key>.json).",
+        "workspace.new.bad_key": "Use letters, digits and _, starting with a letter (at most "
+                                 "100 characters).",
+        "workspace.new.processes_taken": "A process with key {name} is deployed already: choose "
+                                         "another key, or open {name} to change it.",
+        "workspace.new.forms_taken": "A form with key {name} is deployed already (deploying would "
+                                     "replace it): choose another key, or open {name} to change "
+                                     "it.",
+        "workspace.new.open_existing": "Open {name}",
     },
     "zh-CN": {
         "nav.workspace": "流程工作台",
@@ -152,5 +174,23 @@ TEXTS = {
         "workspace.templates.uploaded": "模板 {name} 版本 {version} 已上传。",
         "workspace.templates.unchanged": "内容相同：模板 {name} 仍为版本 {version}。",
         "workspace.templates.data_model": "{kind} 模板可用的占位符",
+        "workspace.new.process": "新建流程",
+        "workspace.new.form": "新建表单",
+        "workspace.new.process_title": "新建流程",
+        "workspace.new.form_title": "新建表单",
+        "workspace.new.process_intro": "填写流程标识并绘制流程，然后校验并发布为版本 1。",
+        "workspace.new.form_intro": "填写标识（key）和标题，添加字段，然后校验并发布为版本 1。",
+        "workspace.new.process_key": "流程标识",
+        "workspace.new.process_key_hint": ("字母、数字和下划线，以字母开头，例如 "
+                                           "contract_renewal。它将作为流程 id 和文件名"
+                                           "（contract_renewal.bpmn）。"),
+        "workspace.new.form_key_hint": ("\"key\" 为必填：字母、数字和下划线，以字母开头；"
+                                        "它将作为文件名（<key>.json）。"),
+        "workspace.new.bad_key": "请使用字母、数字和下划线，并以字母开头（最多 100 个字符）。",
+        "workspace.new.processes_taken": "标识为 {name} 的流程已发布：请换一个标识，或打开 {name} "
+                                         "进行修改。",
+        "workspace.new.forms_taken": "标识为 {name} 的表单已发布（发布会替换它）：请换一个标识，"
+                                     "或打开 {name} 进行修改。",
+        "workspace.new.open_existing": "打开 {name}",
     },
 }
