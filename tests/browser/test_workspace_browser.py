@@ -55,6 +55,8 @@ def test_a_problem_is_marked_on_the_process_diagram_and_nothing_deploys(browser,
     page = browser.as_("ana")
     page.goto("/workspace/processes/lead_routing")
     expect(page.locator("#editor")).to_have_attribute("data-ready", "true")
+    page.get_by_role("button", name="Deploy").click()  # untouched: no new version
+    expect(page.locator("#result")).to_contain_text("Nothing was changed in the editor")
 
     # a new task that nothing leads to: it would never run
     page.locator(".djs-palette .entry.bpmn-icon-task").click()

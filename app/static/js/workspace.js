@@ -249,7 +249,16 @@
     }
   }
 
+  // what the editor held when it opened (or was last deployed): the modelers rewrite the XML
+  // they save, so an untouched diagram must not go out as a new version
+  let baseline = null;
+
   async function deploy() {
+    const text = await editor.source();
+    if (!isNew && text === baseline) {
+      say(texts.nothing_to_deploy, "info");
+      return;
+    }
     if (!(await claimKey())) { return; }
     let result;
     try {
@@ -264,6 +273,7 @@
       return;
     }
     showProblems([]);
+    baseline = text;
     const mine = deployedEntry(result);
     if (isNew && mine) {  // from now on it is edited like any deployed definition
       say(fill(texts.deployed, {version: mine.version}), "success");
@@ -297,7 +307,10 @@
     button.addEventListener("click", busy(button, work));
   });
 
-  editor.load().then(() => { root.dataset.ready = "true"; }, (error) => {
+  editor.load().then(async () => {
+    baseline = await editor.source();
+    root.dataset.ready = "true";
+  }, (error) => {
     say(fill(texts.loading_failed, {message: error.message || String(error)}), "error");
   });
 

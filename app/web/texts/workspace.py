@@ -31,6 +31,8 @@ TEXTS = {
         "workspace.problems_found": "{count} problem(s) found: fix them before deploying.",
         "workspace.deployed": "Version {version} deployed.",
         "workspace.unchanged": "Nothing changed: version {version} stays the latest.",
+        "workspace.nothing_to_deploy": "Nothing was changed in the editor: there is nothing "
+                                       "to deploy.",
         "workspace.deployed_other": "Deployed.",
         "workspace.line": "line {line}",
         "workspace.general_problem": "(whole file)",
@@ -131,6 +133,7 @@ TEXTS = {
         "workspace.problems_found": "发现 {count} 个问题：请先修改再发布。",
         "workspace.deployed": "已发布版本 {version}。",
         "workspace.unchanged": "内容未变：最新版本仍为 {version}。",
+        "workspace.nothing_to_deploy": "编辑器中没有任何改动：无需发布。",
         "workspace.deployed_other": "已发布。",
         "workspace.line": "第 {line} 行",
         "workspace.general_problem": "（整个文件）",
