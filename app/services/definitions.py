@@ -190,54 +190,53 @@ def _with_versions(rows: list, key_of) -> list[dict]:
     return result
 
 
-def process_catalogue() -> list[dict]:
-    """Every process key: its latest version, every version with when and by whom, and the
-    file it came from (the name the editor deploys it under again)."""
-    rows = list(db.session().scalars(select(ProcessDefinition)
-                                     .order_by(ProcessDefinition.key,
-                                               ProcessDefinition.version)))
-    entries = _with_versions(rows, lambda row: row.key)
-    names = {f.hash: f.name for f in file_contents([e["latest"].bpmn_hash for e in entries])
-             .values()}
-    for entry in entries:
-        entry["file"] = names.get(entry["latest"].bpmn_hash, f"{entry['key']}.bpmn")
+def _catalogue(model, key_column, hash_column) -> list[dict]:
+    """Every key of a kind of definition: its latest version, every version with when and by
+    whom, and the name of the file it came from (the name the editor deploys it under)."""
+    rows = list(db.session().scalars(select(model).order_by(key_column, model.version)))
+    entries = _with_versions(rows, lambda row: getattr(row, key_column.key))
+    hashes = {getattr(entry["latest"], hash_column.key): entry for entry in entries}
+    names = dict(db.session().execute(select(StoredFile.hash, StoredFile.name)
+                                      .where(StoredFile.hash.in_(hashes))).all())
+    for file_hash, entry in hashes.items():
+        entry["file"] = names.get(file_hash, entry["key"])
     return entries
 
 
-def process_versions(key: str) -> list[dict]:
-    """The versions of one process, newest first, with when and by whom (404 if none)."""
-    rows = versions(key)
-    return _with_versions(rows, lambda row: row.key)[0]["versions"]
+def _versions_of(model, key_column, key: str, missing: str) -> list[dict]:
+    """The versions of one key, newest first, with when and by whom (404 ``missing``)."""
+    rows = list(db.session().scalars(select(model).where(key_column == key)))
+    if not rows:
+        raise NotFound(missing)
+    return _with_versions(rows, lambda row: key)[0]["versions"]
+
+
+def process_catalogue() -> list[dict]:
+    return _catalogue(ProcessDefinition, ProcessDefinition.key, ProcessDefinition.bpmn_hash)
 
 
 def decision_catalogue() -> list[dict]:
-    """Every decision id: its latest version and every version with when and by whom."""
-    rows = list(db.session().scalars(select(DecisionDefinition)
-                                     .order_by(DecisionDefinition.decision_id,
-                                               DecisionDefinition.version)))
-    entries = _with_versions(rows, lambda row: row.decision_id)
-    for entry in entries:
-        entry["file"] = entry["latest"].file.name
-    return entries
-
-
-def decision_versions(decision_id: str) -> list[dict]:
-    """The versions of one decision, newest first, with when and by whom (404 if none)."""
-    rows = list(db.session().scalars(select(DecisionDefinition)
-                                     .where(DecisionDefinition.decision_id == decision_id)))
-    if not rows:
-        raise NotFound(f"no decision with id {decision_id!r} is deployed")
-    return _with_versions(rows, lambda row: row.decision_id)[0]["versions"]
+    return _catalogue(DecisionDefinition, DecisionDefinition.decision_id,
+                      DecisionDefinition.file_hash)
 
 
 def form_catalogue() -> list[dict]:
-    """Every form key: its latest version, every version, and its file name."""
-    rows = list(db.session().scalars(select(FormDefinition)
-                                     .order_by(FormDefinition.key, FormDefinition.version)))
-    entries = _with_versions(rows, lambda row: row.key)
-    for entry in entries:
-        entry["file"] = entry["latest"].file.name
-    return entries
+    return _catalogue(FormDefinition, FormDefinition.key, FormDefinition.file_hash)
+
+
+def process_versions(key: str) -> list[dict]:
+    return _versions_of(ProcessDefinition, ProcessDefinition.key, key,
+                        f"no process with key {key!r} is deployed")
+
+
+def decision_versions(decision_id: str) -> list[dict]:
+    return _versions_of(DecisionDefinition, DecisionDefinition.decision_id, decision_id,
+                        f"no decision with id {decision_id!r} is deployed")
+
+
+def form_versions(key: str) -> list[dict]:
+    return _versions_of(FormDefinition, FormDefinition.key, key,
+                        f"no form with key {key!r} is deployed")
 
 
 def decision_xml(decision_id: str, version: int | None = None) -> tuple[str, bytes]:
@@ -286,11 +285,3 @@ def form_file(key: str) -> tuple[str, bytes]:
     """(file name, JSON file) of a form's latest version, byte for byte, to edit."""
     row = latest_form(key)
     return row.file.name, row.file.content
-
-
-def form_versions(key: str) -> list[dict]:
-    """The versions of one form, newest first, with when and by whom (404 if none)."""
-    rows = list(db.session().scalars(select(FormDefinition).where(FormDefinition.key == key)))
-    if not rows:
-        raise NotFound(f"no form with key {key!r} is deployed")
-    return _with_versions(rows, lambda row: row.key)[0]["versions"]

@@ -39,6 +39,12 @@ def business_key(lead_id: int) -> str:
     return f"lead:{lead_id}"
 
 
+def lead_id_of(key: str | None) -> int | None:
+    """The lead a process instance's business key names, if it is a lead's."""
+    prefix, _, number = (key or "").partition(":")
+    return int(number) if prefix == "lead" and number.isdigit() else None
+
+
 def record_event(lead: Lead, kind: str, *, by: str | None = None, **data) -> LeadEvent:
     event = LeadEvent(lead_id=lead.id, kind=kind, by=by, data=data, at=clock.now())
     db.session().add(event)

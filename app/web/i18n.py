@@ -69,6 +69,6 @@ def term(prefix: str, value) -> str:
 
 def label(value, fallback: str = "") -> str:
     """A bilingual value from a definition ({"en": ..., "zh-CN": ...}) or a plain string."""
-    if isinstance(value, dict):
-        return value.get(language()) or value.get("en") or next(iter(value.values()), fallback)
-    return value if value not in (None, "") else fallback
+    from ..pages.public_forms import label as in_language
+
+    return in_language(value, language(), fallback) or fallback

@@ -79,7 +79,9 @@ def task_title(task: HumanTask, form: dict | None) -> str:
     return label(form.get("title"), task.name) if form else task.name
 
 
-def stage_names() -> dict[str, str]:
-    """Each pipeline stage's name in the page's language (stages carry both)."""
+def stage_names(rows: list | None = None) -> dict[str, str]:
+    """Each pipeline stage's name in the page's language (stages carry both); ``rows``: the
+    stages when the page has read them already."""
     chinese = language() == "zh-CN"
-    return {row.key: row.name_zh if chinese else row.name_en for row in pipeline.stages()}
+    return {row.key: row.name_zh if chinese else row.name_en
+            for row in (pipeline.stages() if rows is None else rows)}

@@ -6,7 +6,7 @@ quote, an amount; the contracts service decides, and submits it to the approval 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from ...api.deal_schemas import ContractRequest
@@ -52,4 +52,4 @@ def create(opportunity_id: int):
     except Invalid as error:
         return _form(opportunity_id, values, {"_": [error.message], **error.fields}, 422)
     flash(t("contracts.submitted", number=contract.number), "success")
-    return redirect(f"/opportunities/{opportunity_id}")  # the deal page (pages/pipeline.py)
+    return redirect(url_for("web_pipeline.opportunity", opportunity_id=opportunity_id))

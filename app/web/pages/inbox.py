@@ -12,10 +12,11 @@ from datetime import datetime
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ...errors import Conflict, Forbidden, Invalid
+from ...models.instance import ProcessInstance
 from ...models.task import HumanTask
 from ...models.user import User
 from ...pages.public_forms import page_fields, submitted_data
-from ...services import clock, instances, notifications, task_due, tasks
+from ...services import clock, instances, leads, notifications, task_due, tasks
 from ..i18n import language, t
 from ..session import page, signed_in_user
 from ..views import attempt, attempt_and_say, back_to, field_messages, page_number, task_title
@@ -27,13 +28,11 @@ PER_PAGE = 25
 SHOW = ("all", "mine")
 TASK_STATUSES = ("open", "completed")
 SUMMARY_SIZE = 12  # process variables shown on a task page: a glance, not a dump
-LEAD_KEY = "lead:"  # the lead processes' business keys (services.leads.business_key)
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
-def process_name(task: HumanTask) -> str:
-    instance = instances.get(task.instance_id)
+def process_name(task: HumanTask, instance: ProcessInstance) -> str:
     return (instance.definition.name if instance.definition else "") or task.process_key
 
 
@@ -51,10 +50,9 @@ def may_complete(task: HumanTask, user: User) -> bool:
             and task.assignee in (None, user.username))
 
 
-def inbox_row(task: HumanTask, user: User, now: datetime) -> dict:
+def inbox_row(task: HumanTask, instance: ProcessInstance, user: User, now: datetime) -> dict:
     form = tasks.form_of(task)
-    instance = instances.get(task.instance_id)
-    return {"task": task, "title": task_title(task, form), "process": process_name(task),
+    return {"task": task, "title": task_title(task, form), "process": process_name(task, instance),
             "business_key": instance.business_key,
             "due": task_due.due_state(task, now), "approval": tasks.is_approval(task),
             "claim": may_claim(task, user), "unclaim": may_unclaim(task, user)}
@@ -76,20 +74,20 @@ def index():
                          candidate_group=group or None, status=status, page=page_number(),
                          per_page=PER_PAGE)
     now = clock.now()
+    of_tasks = instances.get_many({task.instance_id for task in found.items})
     return render_template(
-        "web/inbox/index.html", rows=[inbox_row(task, me, now) for task in found.items],
+        "web/inbox/index.html",
+        rows=[inbox_row(task, of_tasks[task.instance_id], me, now) for task in found.items],
         found=found, filters={"show": show, "group": group, "status": status},
         statuses=TASK_STATUSES)
 
 
 # -- one task --------------------------------------------------------------------------------
 
-def variables_summary(task: HumanTask, user: User) -> dict:
-    """A few plain process variables behind the task, for those who may read them."""
-    if not tasks.may_read_data(task, user):
-        return {}
+def variables_summary(instance: ProcessInstance) -> dict:
+    """A few plain process variables behind the task (for those who may read them)."""
     shown = {}
-    for name, value in (instances.get(task.instance_id).variables or {}).items():
+    for name, value in (instance.variables or {}).items():
         if name.startswith("_") or not isinstance(value, str | int | float | bool):
             continue
         if value in ("", None):
@@ -111,16 +109,14 @@ def task_page(task: HumanTask, user: User, *, values: dict | None = None,
     if values is None:
         values = (task.data or {}) if task.status != "open" and readable else {}
     instance = instances.get(task.instance_id)
-    lead_id = None
-    if (instance.business_key or "").startswith(LEAD_KEY):
-        lead_id = instance.business_key[len(LEAD_KEY):]
     html = render_template(
         "web/inbox/task.html", task=task, title=task_title(task, form), form=form,
         fields=fields, values=values, errors=errors,
         other_errors={k: v for k, v in errors.items() if k not in known},
-        process=process_name(task), instance=instance,
-        lead_id=int(lead_id) if lead_id and lead_id.isdigit() else None,
-        summary=variables_summary(task, user), due=task_due.due_state(task, clock.now()),
+        process=process_name(task, instance), instance=instance,
+        lead_id=leads.lead_id_of(instance.business_key),
+        summary=variables_summary(instance) if readable else {},
+        due=task_due.due_state(task, clock.now()),
         approval=tasks.is_approval(task), claim=may_claim(task, user),
         unclaim=may_unclaim(task, user), complete=may_complete(task, user))
     return html, status

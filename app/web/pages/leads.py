@@ -154,7 +154,7 @@ def convert(lead_id: int):
         return redirect(url_for(".detail", lead_id=lead_id))
     flash(t("leads.converted"), "success")
     if lead.account_id:
-        return redirect(f"/customers/{lead.account_id}")
+        return redirect(url_for("web_customers.detail", account_id=lead.account_id))
     return redirect(url_for(".detail", lead_id=lead_id))
 
 
@@ -185,7 +185,7 @@ def pool():
     me = signed_in_user()
     found = leads.pool(me, page=page_number(), per_page=PER_PAGE)
     return render_template("web/leads/pool.html", found=found, can_claim=may_claim(me),
-                           can_dispatch=may_dispatch(me),
+                           can_dispatch=may_dispatch(me), reason=routing_reason,
                            reps=reps() if may_dispatch(me) else [])
 
 

@@ -16,7 +16,7 @@ from ...services import contracts, documents, pipeline, quotes
 from ...services.document_data import quote_number
 from ..i18n import t
 from ..session import page, signed_in_user
-from ..views import stage_names
+from ..views import field_messages, stage_names
 
 bp = Blueprint("web_pipeline", __name__)
 READERS = ("sales", "manager", "sales_director")
@@ -73,7 +73,7 @@ def change_stage(opportunity_id: int):
     try:
         pipeline.update(opportunity_id, signed_in_user(), changes)
     except Invalid as problem:
-        return render_deal(opportunity_id, typed=typed, errors=problem.fields,
+        return render_deal(opportunity_id, typed=typed, errors=field_messages(problem.fields),
                            problem=problem.message), 422
     flash(t("pipeline.moved", stage=stage_names().get(typed["stage"], typed["stage"])),
           "success")
@@ -85,6 +85,7 @@ def render_deal(opportunity_id: int, *, typed: dict | None = None, errors: dict 
     user = signed_in_user()
     deal = pipeline.get_opportunity(opportunity_id, user)  # 404 unknown, 403 someone else's
     stage = pipeline.stage(deal.stage)
+    stages = pipeline.stages()
     versions = list(reversed(quotes.of_opportunity(deal.id, user)))
     quote_rows = [{"quote": q, "number": quote_number(q),
                    "documents": documents.of_record("quote", q.id, user)} for q in versions]
@@ -99,7 +100,7 @@ def render_deal(opportunity_id: int, *, typed: dict | None = None, errors: dict 
         customer_name=pipeline.customer_name(deal),
         probability=pipeline.probability_of(deal), weighted=pipeline.weighted_amount(deal),
         days_in_stage=pipeline.days_in_stage(deal), history=pipeline.history(deal),
-        stages=pipeline.stages(), stage_names=stage_names(), quote_rows=quote_rows,
+        stages=stages, stage_names=stage_names(stages), quote_rows=quote_rows,
         contract_rows=contract_rows, created=created, waiting=waiting,
         may_quote=may_quote(user, deal, stage), may_move=user.has_role(*MOVERS, "admin"),
         live_contract=any(row["contract"].status in contracts.LIVE_STATUSES

@@ -41,7 +41,6 @@ TEXTS = {
         "common.page": "Page {page} of {pages}",
         "common.download_csv": "Download CSV",
         "common.loading": "Loading…",
-        "common.saved": "Saved.",
     },
     "zh-CN": {
         "app.name": "销售流程",
@@ -83,6 +82,5 @@ TEXTS = {
         "common.page": "第 {page} 页，共 {pages} 页",
         "common.download_csv": "下载 CSV",
         "common.loading": "加载中…",
-        "common.saved": "已保存。",
     },
 }
