@@ -32,7 +32,11 @@ def filters(args: dict):
 def respond(report: Report, args: dict):
     """The report as JSON, or as CSV (``?format=csv``) named after it."""
     if args.get("format") == "csv":
-        name = f"{report.name}.csv"
-        return Response(report.as_csv(), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{name}"'})
+        return csv_response(report.as_csv(), report.name)
     return report.as_json()
+
+
+def csv_response(body, name: str) -> Response:
+    """A CSV download named ``<name>.csv`` (a string, or chunks to stream)."""
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, stream_with_context
+from flask import stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from ..services.reports import process
 from .auth import login_required
-from .report_common import ReportArgs, filters, respond
+from .report_common import ReportArgs, csv_response, filters, respond
 
 blp = Blueprint("reports_process", __name__, url_prefix="/api/reports",
                 description="Reports on processes: cycle times, where processes wait, the "
@@ -50,5 +50,4 @@ def event_log(args):
     """The event log (case, activity, timestamp, resource) as XES-style CSV columns for
     pm4py, Disco or Celonis, streamed, ordered by case then time."""
     chunks = process.event_log(filters(args), args.get("process_key"))
-    return Response(stream_with_context(chunks), mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="events.csv"'})
+    return csv_response(stream_with_context(chunks), "events")

@@ -8,9 +8,11 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from ... import db
 from ...errors import Forbidden, Invalid
 from ...models.user import User
 from .. import visibility
+from ..lead_capture import json_safe
 
 READERS = ("sales", "manager", "analyst", "sales_director", "admin")
 
@@ -60,11 +62,7 @@ def filters_for(user: User, args: dict) -> Filters:
         owner = user.username
     owners = None
     if not visibility.sees_everything(user):
-        if user.has_role("manager"):
-            _teams, people = visibility.managed_people(user)
-            owners = frozenset(people)
-        else:
-            owners = frozenset({user.username})
+        owners = frozenset(visibility.managed_people(user)[1])  # a rep: themself
         if owner is not None and owner not in owners:
             raise Forbidden(f"you may not see {owner}'s figures")
     return Filters(date_from=date_from, date_to=date_to, team=args.get("team"), owner=owner,
@@ -109,17 +107,7 @@ class Report:
 
 
 def _jsonable(row: dict) -> dict:
-    from decimal import Decimal
-
-    def value(v):
-        if isinstance(v, Decimal):
-            return str(v)
-        if isinstance(v, datetime | date):
-            return v.isoformat()
-        if isinstance(v, float):
-            return round(v, 4)
-        return v
-    return {k: value(v) for k, v in row.items()}
+    return {k: round(v, 4) if isinstance(v, float) else json_safe(v) for k, v in row.items()}
 
 
 def _cell(value) -> str:
@@ -129,3 +117,24 @@ def _cell(value) -> str:
 def rate(part: int | float, whole: int | float) -> float | None:
     """``part / whole`` rounded to 4 places; None when there is nothing to divide by."""
     return round(part / whole, 4) if whole else None
+
+
+# -- conditions and rows every report shares ------------------------------------------------
+
+HOUR = 3600.0
+
+
+def in_period(column, f: Filters) -> list:
+    """``start <= column < end`` for the bounds given (the end is the day after ``to``)."""
+    return ([column >= f.start] if f.start is not None else []) + (
+        [column < f.end] if f.end is not None else [])
+
+
+def for_person(column, f: Filters) -> list:
+    """The ``owner`` filter and the reader's scope, on the column naming whose figure it is."""
+    return ([column == f.owner] if f.owner else []) + (
+        [column.in_(sorted(f.owners))] if f.owners is not None else [])
+
+
+def fetch_rows(statement) -> list[dict]:
+    return [dict(row._mapping) for row in db.session().execute(statement)]

@@ -30,10 +30,9 @@ from ...models.task import HumanTask
 from .. import clock
 from ..contracts import APPROVAL_ELEMENTS
 from ..contracts import PROCESS as CONTRACT_PROCESS
-from .common import Filters, Report, rate
+from .common import HOUR, Filters, Report, fetch_rows, for_person, in_period, rate
 from .sql import percentiles, seconds_between
 
-HOUR = 3600.0
 FIRST_CALL = ("lead_followup", "first_call")
 FIRST_CALL_SLA = timedelta(hours=24)
 # (process key, element id) -> the approver role deciding it: contract approval steps, then
@@ -66,11 +65,6 @@ FILTER_DEFINITIONS = {
 
 # -- shared conditions ------------------------------------------------------------------------
 
-def _period(column: ColumnElement, f: Filters) -> list[ColumnElement]:
-    """``start <= column < end``: the end is exclusive, the day after ``to``."""
-    return ([column >= f.start] if f.start else []) + ([column < f.end] if f.end else [])
-
-
 def _deal_scope(f: Filters) -> list[ColumnElement]:
     """Conditions on ``Opportunity`` for figures about deals (stages, quotes)."""
     conditions: list[ColumnElement] = []
@@ -92,11 +86,7 @@ def _deal_scope(f: Filters) -> list[ColumnElement]:
 
 def _people_scope(person: ColumnElement, f: Filters) -> list[ColumnElement]:
     """Conditions on the username ``person`` for figures about tasks."""
-    conditions: list[ColumnElement] = []
-    if f.owners is not None:
-        conditions.append(person.in_(sorted(f.owners)))
-    if f.owner:
-        conditions.append(person == f.owner)
+    conditions = for_person(person, f)
     if f.team:
         conditions.append(person.in_(
             select(TeamMember.username).join(Team, Team.id == TeamMember.team_id)
@@ -173,7 +163,7 @@ def _stages(f: Filters) -> list[dict]:
     source = (select(visits.c.stage,
                      (seconds_between(visits.c.entered_at, visits.c.left_at) / HOUR)
                      .label("hours"))
-              .where(visits.c.left_at.is_not(None), *_period(visits.c.left_at, f)))
+              .where(visits.c.left_at.is_not(None), *in_period(visits.c.left_at, f)))
     found = percentiles(source, ["stage"], "hours")
     configured = list(db.session().scalars(select(PipelineStage.key)
                                            .order_by(PipelineStage.position)))
@@ -189,7 +179,7 @@ def _approvals(f: Filters) -> dict[str, list[dict]]:
     source = select(HumanTask.process_key, HumanTask.element_id, role.label("role"),
                     (seconds_between(HumanTask.created_at, HumanTask.completed_at) / HOUR)
                     .label("hours")).where(
-        or_(*step), HumanTask.status == "completed", *_period(HumanTask.completed_at, f),
+        or_(*step), HumanTask.status == "completed", *in_period(HumanTask.completed_at, f),
         *_people_scope(HumanTask.completed_by, f))
     steps = percentiles(source, ["process_key", "element_id", "role"], "hours")
     roles = percentiles(source, ["role"], "hours")
@@ -210,7 +200,7 @@ def _quote_turnaround(f: Filters) -> list[dict]:
                      .label("hours"))
               .join_from(Quote, documents, documents.c.quote_id == Quote.id)
               .join(Opportunity, Opportunity.id == Quote.opportunity_id)
-              .where(*_period(documents.c.made_at, f), *_deal_scope(f)))
+              .where(*in_period(documents.c.made_at, f), *_deal_scope(f)))
     return [_figures(percentiles(source, ["what"], "hours"), ("quote",), "hours")]
 
 
@@ -224,7 +214,7 @@ def _first_call_sla(f: Filters, now: datetime) -> list[dict]:
     total, inside = db.session().execute(
         select(func.count(), func.coalesce(func.sum(within), 0)).where(
             HumanTask.process_key == FIRST_CALL[0], HumanTask.element_id == FIRST_CALL[1],
-            counted, *_period(HumanTask.created_at, f), *_people_scope(_responsible(), f))
+            counted, *in_period(HumanTask.created_at, f), *_people_scope(_responsible(), f))
     ).one()
     return [{"total": total, "within_24h": inside, "rate": rate(inside, total)}]
 
@@ -239,7 +229,7 @@ def _overdue(f: Filters, now: datetime) -> list[dict]:
                  .group_by(HumanTask.process_key, HumanTask.element_id, HumanTask.assignee)
                  .order_by(oldest, HumanTask.process_key, HumanTask.element_id,
                            func.coalesce(HumanTask.assignee, "")))
-    return [dict(row._mapping) for row in db.session().execute(statement)]
+    return fetch_rows(statement)
 
 
 # -- process nodes ------------------------------------------------------------------------------
@@ -264,11 +254,11 @@ def process_nodes(f: Filters, process_key: str) -> Report:
                func.min(InstanceEvent.id).label("first_id"))
         .join(ProcessInstance, ProcessInstance.id == InstanceEvent.instance_id)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .where(ProcessDefinition.key == process_key, *_period(InstanceEvent.at, f),
+        .where(ProcessDefinition.key == process_key, *in_period(InstanceEvent.at, f),
                *_case_scope(InstanceEvent.instance_id, f))
         .group_by(ProcessDefinition.version, InstanceEvent.element_id)).all()
     tasks_where = (ProcessDefinition.key == process_key, HumanTask.status == "completed",
-                   *_period(HumanTask.completed_at, f),
+                   *in_period(HumanTask.completed_at, f),
                    *_people_scope(HumanTask.completed_by, f))
     tasks = session.execute(
         select(version, HumanTask.element_id, func.max(HumanTask.name).label("name"),
@@ -357,7 +347,7 @@ def _event_statement(f: Filters, process_key: str | None) -> Select:
             .join(ProcessInstance, ProcessInstance.id == InstanceEvent.instance_id)
             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
             .where(*([ProcessDefinition.key == process_key] if process_key else []),
-                   *_period(InstanceEvent.at, f), *_case_scope(InstanceEvent.instance_id, f))
+                   *in_period(InstanceEvent.at, f), *_case_scope(InstanceEvent.instance_id, f))
             .order_by(InstanceEvent.instance_id, InstanceEvent.at, InstanceEvent.id))
 
 

@@ -27,11 +27,11 @@ from ...models.customer import Account, Opportunity
 from ...models.deal import Contract, PipelineStage, Quote, StageChange
 from ...models.document import Document
 from ...models.lead import Lead, LeadEvent
-from .common import Filters, Report, rate
+from .common import HOUR, Filters, Report, fetch_rows, for_person, in_period, rate
 from .sql import month_of, percentiles, seconds_between
 
 NO_DATE = "no_date"
-HOUR, DAY = 3600.0, 86400.0
+DAY = 86400.0
 ASSIGNMENT_KINDS = ("assigned", "dispatched", "claimed", "reassigned")
 APPROVED_CONTRACT = ("approved", "signed")
 FUNNEL_STEPS = ("lead", "qualified", "opportunity", "quote_sent", "contract_approved", "won")
@@ -54,26 +54,6 @@ FIRST_WON = ("a deal is won when it has a stage change into a won stage; its won
 
 # -- shared SQL pieces -------------------------------------------------------------------------
 
-def _period(column, f: Filters) -> list[ColumnElement[bool]]:
-    """``start <= column < end`` for the bounds given."""
-    found = []
-    if f.start is not None:
-        found.append(column >= f.start)
-    if f.end is not None:
-        found.append(column < f.end)
-    return found
-
-
-def _person(column, f: Filters) -> list[ColumnElement[bool]]:
-    """The ``owner`` filter and the reader's scope, on the column naming whose figure it is."""
-    found = []
-    if f.owner:
-        found.append(column == f.owner)
-    if f.owners is not None:
-        found.append(column.in_(sorted(f.owners)))
-    return found
-
-
 def _lead_attributes(f: Filters) -> list[ColumnElement[bool]]:
     """team, channel and product on the lead; apart from the owner, since calls credit the
     caller rather than the lead's owner."""
@@ -89,7 +69,7 @@ def _lead_attributes(f: Filters) -> list[ColumnElement[bool]]:
 
 def _lead_filters(f: Filters) -> list[ColumnElement[bool]]:
     """Lead-based figures: every filter on the lead itself."""
-    return [*_lead_attributes(f), *_person(Lead.owner, f)]
+    return [*_lead_attributes(f), *for_person(Lead.owner, f)]
 
 
 def _from_lead(f: Filters, lead_id) -> list[ColumnElement[bool]]:
@@ -109,7 +89,7 @@ def _deal_filters(f: Filters) -> list[ColumnElement[bool]]:
     """Deal-based figures: team and owner on the opportunity, channel and product on its
     lead."""
     found = [Opportunity.team == f.team] if f.team else []
-    return [*found, *_person(Opportunity.owner, f), *_from_lead(f, Opportunity.lead_id)]
+    return [*found, *for_person(Opportunity.owner, f), *_from_lead(f, Opportunity.lead_id)]
 
 
 def _won_keys() -> Select:
@@ -138,10 +118,6 @@ def _last_none(value) -> tuple:
     return (value is None, value if value is not None else "")
 
 
-def _rows(statement: Select) -> list[dict]:
-    return [dict(row._mapping) for row in db.session().execute(statement)]
-
-
 # -- the funnel ------------------------------------------------------------------------------
 
 def funnel(f: Filters) -> Report:
@@ -167,7 +143,7 @@ def funnel(f: Filters) -> Report:
         select(func.count().label("lead"),
                *[func.count(case((condition, 1))).label(step)
                  for step, condition in reached.items()])
-        .where(*_lead_filters(f), *_period(Lead.created_at, f))).one()._mapping
+        .where(*_lead_filters(f), *in_period(Lead.created_at, f))).one()._mapping
     steps, previous = [], None
     for step in FUNNEL_STEPS:
         count = counts[step]
@@ -224,7 +200,7 @@ def _pipeline(f: Filters) -> list[dict]:
         dates.append(Opportunity.expected_close_date >= f.date_from)
     if f.date_to:
         dates.append(Opportunity.expected_close_date <= f.date_to)
-    rows = _rows(
+    rows = fetch_rows(
         select(month.label("month"), Opportunity.currency.label("currency"),
                func.count().label("count"), func.sum(_cents(Opportunity.amount)).label("amount"),
                func.sum(weighted).label("weighted"))
@@ -241,11 +217,11 @@ def _pipeline(f: Filters) -> list[dict]:
 def _won_by_month(f: Filters) -> list[dict]:
     won = _first_won()
     month = month_of(won.c.won_at)
-    rows = _rows(
+    rows = fetch_rows(
         select(month.label("month"), Opportunity.currency.label("currency"),
                func.count().label("count"), func.sum(_cents(Opportunity.amount)).label("amount"))
         .join(won, won.c.opportunity_id == Opportunity.id)
-        .where(*_period(won.c.won_at, f), *_deal_filters(f))
+        .where(*in_period(won.c.won_at, f), *_deal_filters(f))
         .group_by(month, Opportunity.currency))
     return sorted(({**row, "amount": _money(row["amount"])} for row in rows),
                   key=lambda row: (row["month"], row["currency"]))
@@ -260,9 +236,9 @@ def _win_rates(f: Filters) -> list[dict]:
                                          StageChange.opportunity_id)))).label("won"))
         .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
         .outerjoin(won, won.c.opportunity_id == StageChange.opportunity_id)
-        .where(*_period(StageChange.changed_at, f), *_deal_filters(f))
+        .where(*in_period(StageChange.changed_at, f), *_deal_filters(f))
         .group_by(StageChange.to_stage).subquery("reached"))
-    rows = _rows(
+    rows = fetch_rows(
         select(PipelineStage.key.label("stage"), func.coalesce(reached.c.reached, 0)
                .label("reached"), func.coalesce(reached.c.won, 0).label("won"),
                PipelineStage.probability.label("configured_probability"))
@@ -310,17 +286,17 @@ def _board(f: Filters, *, person: bool) -> dict[str, list[dict]]:
     name = "person" if person else "team"
     won = _first_won()
     key = Opportunity.owner if person else Opportunity.team
-    won_rows = _rows(
+    won_rows = fetch_rows(
         select(key.label(name), Opportunity.currency.label("currency"),
                func.count().label("deals_won"),
                func.sum(_cents(Opportunity.amount)).label("won_amount"))
         .join(won, won.c.opportunity_id == Opportunity.id)
-        .where(*_period(won.c.won_at, f), *_deal_filters(f))
+        .where(*in_period(won.c.won_at, f), *_deal_filters(f))
         .group_by(key, Opportunity.currency))
     key = Account.owner if person else Account.team
     customers = dict(db.session().execute(
         select(key, func.count())
-        .where(*_period(Account.created_at, f), *_person(Account.owner, f),
+        .where(*in_period(Account.created_at, f), *for_person(Account.owner, f),
                *([Account.team == f.team] if f.team else []),
                *_from_lead(f, Account.source_lead_id))
         .group_by(key)).all())
@@ -328,8 +304,8 @@ def _board(f: Filters, *, person: bool) -> dict[str, list[dict]]:
     handled = dict(db.session().execute(
         select(key, func.count(distinct(LeadEvent.lead_id)))
         .join(Lead, Lead.id == LeadEvent.lead_id)
-        .where(LeadEvent.kind == "called", *_period(LeadEvent.at, f),
-               *_person(LeadEvent.by, f), *_lead_attributes(f))
+        .where(LeadEvent.kind == "called", *in_period(LeadEvent.at, f),
+               *for_person(LeadEvent.by, f), *_lead_attributes(f))
         .group_by(key)).all())
     responses = {group[0]: figures for group, figures in percentiles(
         _first_responses(f), [name], "hours", points=(0.5,)).items()}
@@ -367,8 +343,8 @@ def _first_responses(f: Filters) -> Select:
     return (select(call.by.label("person"), Lead.team.label("team"),
                    (seconds_between(first_assigned, call.at) / HOUR).label("hours"))
             .join(Lead, Lead.id == call.lead_id)
-            .where(call.kind == "called", *_period(call.at, f), no_earlier_call,
-                   *_person(call.by, f), *_lead_attributes(f)))
+            .where(call.kind == "called", *in_period(call.at, f), no_earlier_call,
+                   *for_person(call.by, f), *_lead_attributes(f)))
 
 
 # -- attribution ------------------------------------------------------------------------------
@@ -390,11 +366,11 @@ def attribution(f: Filters, by: str) -> Report:
                      won_at.label("won_at"), Opportunity.currency.label("currency"),
                      _cents(Opportunity.amount).label("cents"))
               .outerjoin(Opportunity, Opportunity.id == Lead.opportunity_id)
-              .where(*_lead_filters(f), *_period(Lead.created_at, f)).subquery("cohort"))
+              .where(*_lead_filters(f), *in_period(Lead.created_at, f)).subquery("cohort"))
     group = cohort.c[by]
-    counts = _rows(select(group.label(by), func.count().label("leads"),
+    counts = fetch_rows(select(group.label(by), func.count().label("leads"),
                           func.count(cohort.c.won_at).label("won")).group_by(group))
-    amounts = _rows(select(group.label(by), cohort.c.currency, func.count().label("won"),
+    amounts = fetch_rows(select(group.label(by), cohort.c.currency, func.count().label("won"),
                            func.sum(cohort.c.cents).label("won_amount"))
                     .where(cohort.c.won_at.is_not(None)).group_by(group, cohort.c.currency))
     cycles = percentiles(
