@@ -324,3 +324,19 @@ def acme_deal(api, app, shipped) -> dict:
         "customer_id": customer["id"], "name": "ACME CRM roll-out"})
     assert response.status_code == 201, response.json
     return response.json
+
+
+@pytest.fixture
+def consulting(api, work) -> str:
+    """The demo catalogue and a tax-free consulting day at 10,000.00 (services: the policy
+    allows a standard customer 10 % off without approval), so that amounts come out round:
+    ten days at 20 % off is the article's 80,000.00 quote with a special discount."""
+    from app.services import catalog
+
+    with work() as session:
+        catalog.seed_demo_catalog(session)
+    response = api.as_("admin").post("/api/products", json={
+        "code": "CONSULT", "name_en": "Consulting day", "name_zh": "咨询（天）", "unit": "day",
+        "product_line": "services", "list_price": "10000.00", "tax_rate": "0"})
+    assert response.status_code == 201, response.json
+    return "CONSULT"

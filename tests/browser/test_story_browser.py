@@ -22,8 +22,6 @@ import pytest
 from gestures import column, drag, type_in_cell
 from playwright.sync_api import expect
 
-from app.services import catalog
-
 SHOTS = os.environ.get("CRM_SCREENSHOTS")
 ROUTED_TO_SHANGHAI = ("alice", "bob")
 PRODUCT_EXPERTS = ("carol", "dave")
@@ -37,18 +35,6 @@ def pdfs(app):
             pytest.fail("LibreOffice (soffice) is required here")
         pytest.skip("LibreOffice is not installed")
     app.config["PDF_ENABLED"] = True
-
-
-@pytest.fixture
-def catalogue(api, app, shipped):
-    """The demo catalogue and a tax-free consulting day at 10,000.00 (services: the policy
-    allows 10 % off a standard customer without approval)."""
-    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
-        catalog.seed_demo_catalog(session)
-    response = api.as_("admin").post("/api/products", json={
-        "code": "CONSULT", "name_en": "Consulting day", "name_zh": "咨询（天）", "unit": "day",
-        "product_line": "services", "list_price": "10000.00", "tax_rate": "0"})
-    assert response.status_code == 201, response.json
 
 
 def shoot(page, name: str, ready: str | None = None, fill=None) -> None:
@@ -130,7 +116,7 @@ def open_task(page, element_id: str) -> None:
     row.locator("a[href^='/tasks/']").first.click()
 
 
-def test_the_articles_story_in_the_browser(browser, api, app, catalogue, pdfs):
+def test_the_articles_story_in_the_browser(browser, api, app, shipped, consulting, pdfs):
     # -- a prospect fills in the public form (no sign-in) ----------------------------------
     visitor = browser.new_page()
     visitor.goto("/forms/website_lead")

@@ -18,17 +18,6 @@ def catalogue(app):
 
 
 @pytest.fixture
-def consulting(api, catalogue):
-    """A tax-free consulting day at 10,000.00 (services: 10 % off without approval for a
-    standard customer), so that contract amounts come out round."""
-    response = api.as_("admin").post("/api/products", json={
-        "code": "CONSULT", "name_en": "Consulting day", "name_zh": "咨询（天）", "unit": "day",
-        "product_line": "services", "list_price": "10000.00", "tax_rate": "0"})
-    assert response.status_code == 201, response.json
-    return "CONSULT"
-
-
-@pytest.fixture
 def deal(api, shipped, catalogue):
     """alice's opportunity with ACME Robotics (a standard-tier customer with a contact)."""
     customer = api.as_("alice").post("/api/customers", json={"name": "ACME Robotics"})

@@ -101,8 +101,11 @@ def test_a_typed_kind_never_becomes_script(pages, acme):
     assert "alert" not in text_of(response).split("x-data=")[1].split(">")[0]
 
 
-def test_a_huge_page_number_is_the_last_page_not_an_error(pages, acme):
-    assert pages.as_("alice").get("/customers?page=99999999999999999999").status_code == 200
+def test_a_huge_page_number_is_an_empty_page_not_an_error(pages, acme):
+    alice = pages.as_("alice")
+    assert "ACME Robotics" in text_of(alice.get("/customers"))
+    beyond = alice.get("/customers?page=99999999999999999999")
+    assert beyond.status_code == 200 and "ACME Robotics" not in text_of(beyond)
 
 
 def test_logging_needs_the_csrf_token(pages, acme):

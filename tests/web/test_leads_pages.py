@@ -88,6 +88,8 @@ def test_filters_by_status_and_owner(pages, alices_lead, pooled_lead):
     assert f'data-lead-id="{pooled_lead["id"]}"' not in owned
     nonsense = mia.get("/leads?status=bogus&page=x")  # ignored, not an error
     assert nonsense.status_code == 200
+    for lead in (alices_lead, pooled_lead):
+        assert f'data-lead-id="{lead["id"]}"' in text_of(nonsense)
 
 
 @pytest.mark.parametrize("typed", ["far away", "Li N", "139-0013-9000", "9000"])
@@ -110,7 +112,7 @@ def test_the_list_speaks_chinese(pages, alices_lead):
     alice = pages.as_("alice")
     alice.post("/language", {"language": "zh-CN"})
     html = text_of(alice.get("/leads"))
-    assert "线索" in html and "已分配" in html and "公开线索表单" in html
+    assert "<h1>线索</h1>" in html and "已分配" in html and "公开线索表单" in html
 
 
 # -- one lead --------------------------------------------------------------------------------
@@ -119,7 +121,7 @@ def test_the_detail_explains_the_routing_and_links_the_first_call(api, pages, al
     html = text_of(pages.as_("alice").get(f"/leads/{alices_lead['id']}"))
     assert "Acme Shanghai" in html and "138 0013 8000" in html and "¥50,000.00" in html
     assert "east_china_manufacturing_to_shanghai_a" in html
-    assert "Least loaded" in html and "shanghai_a" in html
+    assert "Least loaded" in html and "<dd>shanghai_a</dd>" in html
     assert html.count('data-testid="candidate"') == 2 and "fewest open leads" in html
     task = api.as_("alice").get("/api/tasks?assignee=me").json["items"][0]
     assert f'href="/tasks/{task["id"]}"' in html and "Call the lead" in html

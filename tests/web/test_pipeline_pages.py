@@ -158,7 +158,7 @@ def test_the_pipeline_in_chinese(pages, board):
     page = pages.as_("alice")
     page.post("/language", {"language": "zh-CN", "next": "/pipeline"})
     html = text_of(page.get("/pipeline"))
-    assert "销售漏斗" in html and "初步接触" in html and "商务谈判" in html
+    assert "<h1>销售漏斗</h1>" in html and "初步接触" in html and "商务谈判" in html
     assert "加权金额" in html and "按月预测" in html
     deal = text_of(page.get(f"/opportunities/{board['roll_out']}"))
     assert "阶段历史" in deal and "变更阶段" in deal and "新建报价" in deal

@@ -6,22 +6,14 @@ import pytest
 from page_text import text_of
 
 from app.documents import pdf
-from app.services import catalog, documents
+from app.services import documents
 
 
 @pytest.fixture
-def deal(api, app, shipped):
-    """alice's opportunity with a standard-tier customer, and the demo catalogue plus a
-    tax-free consulting day at 10,000.00 (services: 10 % without approval)."""
-    with app.app_context(), app.extensions["crm_db"].unit_of_work() as session:
-        catalog.seed_demo_catalog(session)
-    api.as_("admin").post("/api/products", json={
-        "code": "CONSULT", "name_en": "Consulting day", "name_zh": "咨询（天）", "unit": "day",
-        "product_line": "services", "list_price": "10000.00", "tax_rate": "0"})
-    customer = api.as_("alice").post("/api/customers", json={"name": "ACME Robotics"}).json
-    response = api.as_("alice").post("/api/opportunities", json={
-        "customer_id": customer["id"], "name": "ACME CRM roll-out"})
-    return response.json["id"]
+def deal(acme_deal, consulting) -> int:
+    """alice's opportunity with a standard-tier customer, the demo catalogue and the
+    consulting day."""
+    return acme_deal["id"]
 
 
 STORY = [{"product": "CONSULT", "quantity": "10", "discount_pct": "20"}]  # 80,000.00
