@@ -119,6 +119,7 @@ class InstanceArgs(PageArgs):
     status = text(validate=validate.OneOf(STATUSES))
     business_key = text()
     started_by = text()
+    held_by = text()
 
 
 class TaskSchema(Schema):

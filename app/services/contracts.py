@@ -20,7 +20,7 @@ from ..models.instance import OPEN_STATUSES, ProcessInstance
 from ..models.task import HumanTask
 from ..models.user import User
 from . import clock, definitions, instances, pipeline, pricing, quotes, tasks, timeline
-from .instances import start_definition
+from .instances import Page, start_definition
 
 PROCESS = "contract_approval"
 APPROVAL_ELEMENTS = {f"{role}_approval": role for role in APPROVER_ROLES}
@@ -233,13 +233,17 @@ def approval_subject(instance: ProcessInstance, user: User) -> dict:
 NO_SUBJECT = {"contract": None, "quote": None, "customer": None, "deal": None}
 
 
-def approval_queue(user: User) -> list[tuple[HumanTask, dict]]:
-    """The approvals waiting for the user, each with what it is about (``approval_subject``),
-    read with one query per kind of record rather than row by row."""
+def approval_queue(user: User, page: int = 1, per_page: int = 50) -> Page:
+    """A page of the approvals waiting for the user, oldest first, each item a pair (task,
+    what it is about: ``approval_subject``), the page's records read with one query per kind
+    of record rather than row by row."""
     waiting = open_approvals(user)
-    records = _preload_subjects(waiting)  # the session keeps rows only while they are held
+    start = (page - 1) * per_page
+    shown = waiting[start:start + per_page]
+    records = _preload_subjects(shown)  # the session keeps rows only while they are held
     by_id = {record.id: record for record in records if isinstance(record, ProcessInstance)}
-    return [(task, subject_or_nothing(by_id.get(task.instance_id), user)) for task in waiting]
+    return Page([(task, subject_or_nothing(by_id.get(task.instance_id), user))
+                 for task in shown], len(waiting), page, per_page)
 
 
 def subject_or_nothing(instance: ProcessInstance | None, user: User) -> dict:

@@ -75,10 +75,12 @@ def involved(user: User):
 
 def search(user: User, *, process_key: str | None = None, status: str | None = None,
            business_key: str | None = None, started_by: str | None = None,
-           started_after: datetime | None = None, started_before: datetime | None = None,
+           held_by: str | None = None, started_after: datetime | None = None,
+           started_before: datetime | None = None,
            page: int = 1, per_page: int = 50) -> Page:
     """Instances the user may see (managers, admins, analysts: all), newest first;
-    ``started_after`` / ``started_before`` bound the start time (how old a case is)."""
+    ``held_by`` keeps those where that person holds an open task (whose desk a case waits
+    on); ``started_after`` / ``started_before`` bound the start time (how old a case is)."""
     stmt = select(ProcessInstance)
     if not sees_all(user):
         stmt = stmt.where(involved(user))
@@ -90,6 +92,10 @@ def search(user: User, *, process_key: str | None = None, status: str | None = N
         stmt = stmt.where(ProcessInstance.business_key == business_key)
     if started_by:
         stmt = stmt.where(ProcessInstance.started_by == started_by)
+    if held_by:
+        stmt = stmt.where(exists().where(HumanTask.instance_id == ProcessInstance.id,
+                                         HumanTask.status == "open",
+                                         HumanTask.assignee == held_by))
     if started_after is not None:
         stmt = stmt.where(ProcessInstance.started_at >= started_after)
     if started_before is not None:

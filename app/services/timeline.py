@@ -159,7 +159,7 @@ def lead_events(_account, lead_ids: list[int], _instance_ids) -> list[TimelineIt
                                 .where(LeadEvent.lead_id.in_(lead_ids)).order_by(LeadEvent.id))
     return [TimelineItem(f"lead.{event.kind}", event.at, event.by,
                          f"Lead {name}: {event.kind.replace('_', ' ')}",
-                         {"lead_id": event.lead_id, **(event.data or {})},
+                         {"lead_id": event.lead_id, "lead_name": name, **(event.data or {})},
                          {"type": "lead", "id": event.lead_id}) for event, name in rows]
 
 
@@ -192,10 +192,10 @@ def tasks(_account, _lead_ids, instance_ids: list[int]) -> list[TimelineItem]:
     for row in db.session().execute(select(*TASK_COLUMNS).where(
             HumanTask.instance_id.in_(instance_ids)).order_by(HumanTask.created_at, HumanTask.id)):
         about = {"instance_id": row.instance_id, "process_key": row.process_key,
-                 "element_id": row.element_id, "task": row.name}
+                 "element_id": row.element_id, "task": row.name, "form_key": row.form_key}
         ref = {"type": "task", "id": row.id}
         items.append(TimelineItem("task.opened", row.created_at, None, f"{row.name} opened", {
-            **about, "assignee": row.assignee, "lane": row.lane, "form_key": row.form_key,
+            **about, "assignee": row.assignee, "lane": row.lane,
             "due_at": row.due_at.isoformat() if row.due_at else None}, ref))
         if row.status == "completed" and row.completed_at:
             items.append(TimelineItem("task.completed", row.completed_at, row.completed_by,

@@ -114,3 +114,31 @@ def test_a_task_that_is_no_approval_is_sent_back_to_the_inbox(api, pages, acme_d
     decided = pages.as_("sam").get(f"/approvals/{step['id']}")
     assert decided.status_code == 200 and "Decided by sam" in text_of(decided)
     assert 'data-testid="approve"' not in text_of(decided)
+
+
+def test_the_queue_pages_through_many_approvals_oldest_first(api, pages, acme_deal,
+                                                             monkeypatch):
+    from app.web.pages import approvals
+
+    monkeypatch.setattr(approvals, "PER_PAGE", 2)
+    numbers = [submit_contract(api, acme_deal, amount="30000")["number"]]
+    for n in range(2):
+        deal = api.as_("alice").post("/api/opportunities", json={
+            "customer_id": acme_deal["customer_id"], "name": f"Deal {n}"}).json
+        api.advance_clock("PT1M")
+        numbers.append(submit_contract(api, deal, amount="30000")["number"])
+    sam = pages.as_("sam")
+    first, second = text_of(sam.get("/approvals")), text_of(sam.get("/approvals?page=2"))
+    assert numbers[0] in first and numbers[1] in first and numbers[2] not in first
+    assert numbers[2] in second and numbers[0] not in second
+    assert 'rel="next" href="/approvals?page=2"' in first and "Page 2 of 2" in second
+    beyond = sam.get("/approvals?page=9")
+    assert beyond.status_code == 200 and "Nothing waits" not in text_of(beyond)
+
+
+def test_the_queue_names_each_step_by_its_form_and_role_in_chinese(api, pages, acme_deal):
+    submit_contract(api, acme_deal)
+    sam = pages.as_("sam")
+    sam.post("/language", {"language": "zh-CN", "next": "/approvals"})
+    queue = text_of(sam.get("/approvals"))
+    assert "审批合同" in queue and "销售总监" in queue and "Sales director approval" not in queue

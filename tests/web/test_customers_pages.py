@@ -2,7 +2,7 @@
 logging a note or a call from the page."""
 
 import pytest
-from page_text import text_of
+from page_text import text_of, visible_text
 
 
 @pytest.fixture
@@ -151,3 +151,24 @@ def test_the_customer_pages_in_chinese(pages, acme):
     assert "商机创建" in html and "制造业" in html and "记入时间线" in html
     response = page.post(f"/customers/{acme['id']}/interactions", {"kind": "note"})
     assert response.status_code == 422 and "请修改标出的字段。" in text_of(response)
+
+
+def test_a_chinese_timeline_tells_its_story_in_chinese(pages, api, shipped):
+    """The lead's events, the customer's and the deal's creation and the tasks (by their
+    forms' titles) are told in the page's language, not in the API's English titles."""
+    lead = api.as_("alice").post("/api/leads", json={
+        "name": "Wang Wei", "company": "Acme Shanghai", "phone": "138 0013 8000",
+        "region": "east_china", "industry": "manufacturing", "product_interest": "erp"}).json
+    converted = api.as_("alice").post(f"/api/leads/{lead['id']}/convert", json={
+        "opportunity_name": "Acme ERP", "amount": "48000"})
+    assert converted.status_code == 200, converted.json
+    customer = api.as_("alice").get(f"/api/leads/{lead['id']}").json["account_id"]
+    page = pages.as_("alice")
+    english = visible_text(page.get(f"/customers/{customer}"))
+    assert "Lead Wang Wei: Converted" in english and "Call the lead" in english
+    page.post("/language", {"language": "zh-CN", "next": "/customers"})
+    html = visible_text(page.get(f"/customers/{customer}"))
+    assert "线索「Wang Wei」：已转化" in html and "线索「Wang Wei」：收到线索" in html
+    assert "客户「Acme Shanghai」已创建" in html and "商机「Acme ERP」已创建" in html
+    assert "致电线索" in html and "Call the lead" not in html
+    assert "converted" not in html and " created" not in html

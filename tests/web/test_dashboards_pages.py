@@ -9,6 +9,9 @@ import pytest
 from page_text import text_of
 
 from app.models.lead import Lead
+from app.services.reports import process, sales
+from app.services.reports.common import Filters
+from app.web.report_definitions import CHINESE, shown
 
 
 @pytest.fixture
@@ -111,3 +114,59 @@ def test_who_may_not_read_the_dashboards_and_bad_filters(pages, history):
     assert backwards.status_code == 422
     missing = pages.as_("mia").get("/dashboards?process=no_such_process")
     assert missing.status_code == 404 and "no_such_process" in text_of(missing)
+
+
+def definitions_shown(page: str) -> str:
+    """The "how these figures are counted" lists of the page, nothing else (the chart data
+    embeds the reports' English definitions as the API gives them)."""
+    return "".join(re.findall(r'<details class="definitions">(.*?)</details>', page, re.S))
+
+
+def every_report_the_dashboards_show(app) -> list:
+    """Each report of the dashboards as its service makes it: attribution once per dimension,
+    the heat map's process nodes for every shipped process."""
+    with app.app_context(), app.extensions["crm_db"].unit_of_work():
+        everybody = Filters()
+        return [sales.funnel(everybody), sales.forecast(everybody),
+                sales.leaderboard(everybody), process.cycle_times(everybody),
+                *[sales.attribution(everybody, by) for by in sales.ATTRIBUTIONS],
+                *[process.process_nodes(everybody, key)
+                  for key in ("contract_approval", "lead_followup")]]
+
+
+def test_every_definition_of_every_report_has_its_chinese_and_no_chinese_is_left_over(
+        app, shipped):
+    reports = every_report_the_dashboards_show(app)
+    defined = {(report.name, key) for report in reports for key in report.definitions}
+    assert {name for name, _ in defined} == {"funnel", "forecast", "leaderboard",
+                                             "attribution", "cycle-times", "process-nodes"}
+    assert sorted(defined - set(CHINESE)) == [], "definitions without Chinese"
+    assert sorted(set(CHINESE) - defined) == [], "Chinese for definitions no report has"
+    for report in reports:
+        by = report.extra.get("by")
+        with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+            pairs = shown(report.name, report.definitions, by=by)
+        assert len(pairs) == len(report.definitions)
+        for term, text in pairs:
+            assert "{" not in text and not re.search("[a-z]{3,} [a-z]{3,} [a-z]{3,}", text), (
+                report.name, term, text)  # every placeholder filled, no English sentence
+        if by:  # the dimension in Chinese, where the English names it
+            dimension = {"channel": "渠道", "team": "团队", "product": "产品",
+                         "campaign": "活动"}[by]
+            assert f"按{dimension}分组" in dict(pairs)["线索群组"], by
+
+
+def test_the_definitions_are_in_the_pages_language(pages, history):
+    mia = pages.as_("mia")
+    english = definitions_shown(text_of(mia.get("/dashboards")))
+    assert "the leads created in the period" in english and "<dt>cohort</dt>" in english
+    assert "期间内创建的线索" not in english
+
+    mia.post("/language", {"language": "zh-CN", "next": "/dashboards"})
+    chinese = definitions_shown(text_of(mia.get("/dashboards?by=team")))
+    assert "<dt>线索群组</dt>" in chinese and "期间内创建的线索" in chinese
+    assert "按团队分组（线索的团队；为空：无）" in chinese  # attribution, by team
+    assert "从任务创建到被领取的秒数" in chinese  # the heat map's process nodes
+    assert "the leads created in the period" not in chinese
+    assert "Seconds from task created to claimed" not in chinese
+    assert "<dt>cohort</dt>" not in chinese

@@ -38,7 +38,7 @@ def canvas_data(page: str) -> dict:
             if k in ("completed", "active", "problem", "holders")} | {"xml": found["xml-url"]}
 
 
-def test_the_list_filters_by_process_status_starter_and_age(api, pages, flaky_process):
+def test_the_list_filters_by_process_status_starter_holder_and_age(api, pages, flaky_process):
     old = started(api, note="old one")
     api.advance_clock("P10D")
     fresh = started(api, "bob")
@@ -48,6 +48,14 @@ def test_the_list_filters_by_process_status_starter_and_age(api, pages, flaky_pr
     assert "Prepare" in page and "2 instances" in page
     by_bob = text_of(mia.get("/instances?started_by=bob&process_key=web_flaky"))
     assert f"/instances/{fresh['id']}" in by_bob and f"/instances/{old['id']}" not in by_bob
+    api.as_("bob").post(f"/api/tasks/{fresh['active_tasks'][0]['id']}/claim")
+    on_bobs_desk = text_of(mia.get("/instances?held_by=bob"))
+    assert f"/instances/{fresh['id']}" in on_bobs_desk and f"/instances/{old['id']}" not in (
+        on_bobs_desk)
+    assert mia.get("/api/process-instances?held_by=bob").json["total"] == 1
+    assert "No process instance matches" in text_of(mia.get("/instances?held_by=alice"))
+    nonsense = mia.get("/instances?page=0")  # read as the first page
+    assert nonsense.status_code == 200 and f"/instances/{old['id']}" in text_of(nonsense)
     aged = text_of(mia.get("/instances?older_than=7"))
     assert f"/instances/{old['id']}" in aged and f"/instances/{fresh['id']}" not in aged
     assert "No process instance matches" in text_of(mia.get("/instances?status=completed"))

@@ -89,6 +89,24 @@
     const cellsOf = (id) => canvasBox.querySelectorAll(
       '[data-row-id="' + CSS.escape(id) + '"], [data-element-id="' + CSS.escape(id) + '"], ' +
       '[data-col-id="' + CSS.escape(id) + '"]');
+    // the table redraws its cells on every edit, dropping our classes: what is marked is kept
+    // here and put back after each redraw
+    let problems = [];
+    let matched = [];
+    const paint = () => {
+      problems.forEach((problem) => cellsOf(problem.element_id).forEach((cell) => {
+        cell.classList.add("has-problem");
+        cell.title = problem.reason;
+      }));
+      matched.forEach((id) => canvasBox.querySelectorAll('[data-row-id="' + CSS.escape(id) + '"]')
+        .forEach((cell) => cell.classList.add("matched")));
+    };
+    let pending = false;
+    new MutationObserver(() => {
+      if (pending || (!problems.length && !matched.length)) { return; }
+      pending = true;
+      requestAnimationFrame(() => { pending = false; paint(); });
+    }).observe(canvasBox, {childList: true, subtree: true});
     return {
       async load() {
         await modeler.importXML(await crm.api("GET", root.dataset.sourceUrl));
@@ -101,20 +119,22 @@
       async source() { return (await modeler.saveXML({format: true})).xml; },
       mark(problem) {
         if (!problem.element_id || problem.file !== fileName) { return false; }
-        const cells = cellsOf(problem.element_id);
-        cells.forEach((cell) => { cell.classList.add("has-problem"); cell.title = problem.reason; });
-        return cells.length > 0;
+        if (!cellsOf(problem.element_id).length) { return false; }
+        problems.push(problem);
+        paint();
+        return true;
       },
       clear() {
+        problems = [];
         canvasBox.querySelectorAll(".has-problem").forEach((cell) => {
           cell.classList.remove("has-problem");
           cell.removeAttribute("title");
         });
       },
       showMatched(ruleIds) {
+        matched = ruleIds.slice();
         canvasBox.querySelectorAll(".matched").forEach((cell) => cell.classList.remove("matched"));
-        ruleIds.forEach((id) => canvasBox.querySelectorAll('[data-row-id="' + CSS.escape(id) + '"]')
-          .forEach((cell) => cell.classList.add("matched")));
+        paint();
       },
     };
   }

@@ -14,13 +14,14 @@ from ...pages.public_forms import page_fields, submitted_data
 from ...services import clock, contracts, documents, instances, tasks, users
 from ..i18n import language, t
 from ..session import page, signed_in_user
-from ..views import field_messages
+from ..views import field_messages, page_number, task_title
 
 bp = Blueprint("web_approvals", __name__)
 ROLES = ("sales_director", "legal_director", "finance_director", "manager")
 NAV = [{"endpoint": "web_approvals.index", "text": "nav.approvals", "roles": ROLES,
         "order": 50}]
 DECISIONS = {"approve", "reject"}
+PER_PAGE = 25
 
 
 def _subject(task: HumanTask, user: User) -> dict:
@@ -34,10 +35,11 @@ def index():
     """What waits for my decision, oldest first, with what and how much it is about."""
     user = signed_in_user()
     now = clock.now()
-    rows = [{"task": task, "subject": subject,
+    queue = contracts.approval_queue(user, page=page_number(), per_page=PER_PAGE)
+    rows = [{"task": task, "subject": subject, "title": task_title(task, tasks.form_of(task)),
              "waiting": (now - task.created_at).total_seconds()}
-            for task, subject in contracts.approval_queue(user)]
-    return render_template("web/approvals/index.html", rows=rows, now=now)
+            for task, subject in queue.items]
+    return render_template("web/approvals/index.html", rows=rows, queue=queue, now=now)
 
 
 def _approval(task_id: str, user: User) -> HumanTask:

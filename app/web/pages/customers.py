@@ -15,8 +15,8 @@ from marshmallow import ValidationError
 from ...api.customer_schemas import InteractionCreate
 from ...errors import Invalid
 from ...models.customer import INTERACTION_KINDS
-from ...services import customers, pipeline, timeline
-from ..i18n import t
+from ...services import customers, definitions, pipeline, timeline
+from ..i18n import label, t
 from ..session import page, signed_in_user
 from ..views import field_messages, page_number, stage_names
 
@@ -95,6 +95,17 @@ def interaction_input(account_id: int, typed: dict) -> dict:
     return loaded
 
 
+def form_titles(form_keys) -> dict[str, str]:
+    """The page-language titles of the forms of the timeline's tasks, by form key: "First
+    call" is 首次电话 on a Chinese page, where the BPMN task name is the analyst's one."""
+    wanted = {key for key in form_keys if key}
+    if not wanted:
+        return {}
+    latest = definitions.latest_forms()
+    return {key: label(definitions.form_by_hash(latest[key].file_hash).get("title"))
+            for key in wanted if key in latest}
+
+
 def render_detail(account_id: int, *, typed: dict | None = None, errors: dict | None = None,
                   problem: str | None = None) -> str:
     user = signed_in_user()
@@ -105,5 +116,6 @@ def render_detail(account_id: int, *, typed: dict | None = None, errors: dict | 
     return render_template(
         "web/customers/detail.html", title=account.name, account=account, contacts=contacts,
         deals=deals.items, stage_names=stage_names(), story=story,
+        task_titles=form_titles(item.data.get("form_key") for item in story.items),
         kinds=INTERACTION_KINDS, typed=typed or {"kind": "note"}, errors=errors or {},
         problem=problem, may_log=user.has_role(*WRITERS, "admin"))

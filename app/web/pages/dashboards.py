@@ -3,7 +3,8 @@ as charts and tables, and a heat map of where a process waits, on its diagram.
 
 Every figure comes from the report services (app/services/reports) with the same filters and
 the same scope as the JSON API (a rep sees their own figures, a manager their teams'); the
-page embeds the reports as JSON for the charts and links the API's CSV for each.
+page embeds the reports as JSON for the charts and links the API's CSV for each. Each report's
+definitions are shown in the page's language (app/web/report_definitions.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ...services.reports import process, sales
 from ...services.reports.common import READERS, filters_for
 from ..formatting import duration
 from ..i18n import t
+from ..report_definitions import shown as shown_definitions
 from ..session import page, signed_in_user
 from ..views import stage_names
 
@@ -105,7 +107,7 @@ def index():
     return render_template(
         "web/dashboards/index.html", reports=reports, csv=csv, by=by,
         attributions=list(sales.ATTRIBUTIONS), teams=teams.all_teams(), heat_map=heat_map,
-        scope=scope, stage_names=stage_names(),
+        scope=scope, stage_names=stage_names(), shown_definitions=shown_definitions,
         chart_data={"reports": reports, "labels": _chart_labels()},
         heat_json=json.dumps(heat_map.get("heat", []), ensure_ascii=False))
 

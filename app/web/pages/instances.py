@@ -18,6 +18,7 @@ from ...services import clock, definitions, instances
 from ..formatting import duration
 from ..i18n import t
 from ..session import page, signed_in_user
+from ..views import page_number
 
 bp = Blueprint("web_instances", __name__)
 ROLES = ("manager", "analyst", "sales_director")
@@ -60,6 +61,7 @@ def _filters() -> dict:
         started_before = min(bound, started_before) if started_before else bound
     return {"process_key": request.args.get("process_key", "").strip() or None,
             "status": status, "started_by": request.args.get("started_by", "").strip() or None,
+            "held_by": request.args.get("held_by", "").strip() or None,
             "started_after": _day("started_after"), "started_before": started_before}
 
 
@@ -68,7 +70,7 @@ def _filters() -> dict:
 def index():
     """The instances the user may follow, newest first, filtered and paged."""
     user = signed_in_user()
-    found = instances.search(user, **_filters(), page=_whole("page", 1), per_page=PER_PAGE)
+    found = instances.search(user, **_filters(), page=page_number(), per_page=PER_PAGE)
     open_tasks = instances.open_tasks([i.id for i in found.items])
     return render_template("web/instances/index.html", found=found, open_tasks=open_tasks,
                            statuses=STATUSES, now=clock.now(),

@@ -100,6 +100,13 @@ ROUTING_REASONS = (
     (re.compile(r"inactive$"), "leads.why.inactive"),
     (re.compile(r"on leave$"), "leads.why.on_leave"),
     (re.compile(r"daily cap reached \((?P<today>\d+)/(?P<cap>\d+)\)$"), "leads.why.cap"),
+    (re.compile(r"fewest open leads \((?P<load>\d+)\)$"), "leads.why.least_loaded"),
+    (re.compile(r"weighted turn \(weight (?P<weight>\d+) of (?P<total>\d+)\)$"),
+     "leads.why.weighted"),
+    (re.compile(r"next in turn$"), "leads.why.next_in_turn"),
+    (re.compile(r"member$"), "leads.routing.result.member"),
+    (re.compile(r"team_lead$"), "leads.routing.result.team_lead"),
+    (re.compile(r"pool$"), "leads.routing.result.pool"),
 )
 
 
