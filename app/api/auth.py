@@ -65,6 +65,7 @@ def _page_session_user() -> User | None:
     user = current_user()
     if user is not None:
         g.token_scopes = []
+        g.page_session = True  # errors carry the page's words too (api/errors.py)
         if request.method not in csrf.SAFE_METHODS:
             csrf.check()
     return user

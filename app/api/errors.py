@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, jsonify
+from flask import current_app, g, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError
@@ -25,6 +25,9 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     if pages is not None and pages[0]():  # a page, not the API: answer with a page
         return pages[1](status, message, fields)
     body = {**(extra or {}), "error": code, "message": message, "fields": fields or {}}
+    words = current_app.extensions.get("crm_page_words")
+    if words is not None and g.get("page_session"):  # a page's script: the reader's language
+        body["shown"], body["shown_fields"] = words(message, fields or {})
     response = jsonify(body)
     response.status_code = status
     if status == 401:

@@ -25,6 +25,10 @@ def is_page_request() -> bool:
 
 
 def page_error(status: int, message: str, fields: dict | None = None):
+    from .refusals import in_page_language
+    from .views import field_messages
+
+    message, fields = in_page_language(message), field_messages(fields)
     if status == 401:  # back to the page after signing in (for a post: the page it came from)
         from .session import here
 
@@ -37,5 +41,15 @@ def page_error(status: int, message: str, fields: dict | None = None):
                            fields=fields or {}), status
 
 
+def page_words(message: str, fields: dict) -> tuple[str, dict]:
+    """A refusal's message and field messages in the page's language, for the pages' scripts
+    (the API adds them as ``shown`` and ``shown_fields`` beside its own English)."""
+    from .refusals import in_page_language
+    from .views import field_messages
+
+    return in_page_language(message), field_messages(fields)
+
+
 def register(app: Flask) -> None:
     app.extensions["crm_page_errors"] = (is_page_request, page_error)
+    app.extensions["crm_page_words"] = page_words

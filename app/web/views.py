@@ -17,7 +17,8 @@ from ..errors import Conflict, Forbidden
 from ..models.task import HumanTask
 from ..pages.texts import translate_error
 from ..services import pipeline
-from .i18n import label, language, t
+from .i18n import label, language
+from .refusals import refused_as
 from .session import safe_next
 
 MAX_PAGE = 100_000  # beyond a database's integers a page number is an error, not a page
@@ -53,7 +54,7 @@ def attempt_and_say(action: Callable[..., Any], *args, done: str, refused: str) 
     try:
         attempt(action, *args)
     except (Conflict, Forbidden) as refusal:
-        flash(t(refused, reason=refusal.message), "error")
+        flash(refused_as(refused, refusal.message), "error")
         return False
     flash(done, "success")
     return True

@@ -22,10 +22,11 @@
 
   class ApiError extends Error {
     constructor(status, body) {
-      super((body && body.message) || ("HTTP " + status));
+      // the server's words in the page's language when it sends them (shown, shown_fields)
+      super((body && (body.shown || body.message)) || ("HTTP " + status));
       this.status = status;
       this.body = body || {};
-      this.fields = this.body.fields || {};
+      this.fields = this.body.shown_fields || this.body.fields || {};
     }
     // the message with the fields it names: "…: discount_pct: must be at most 100"; on a
     // Chinese page led by what kind of refusal it is (the details are the server's words)
@@ -83,7 +84,10 @@
       holder.innerHTML = xhr.responseText;
       message = holder.textContent.replace(/\s+/g, " ").trim() || message;
     } else {
-      try { message = JSON.parse(xhr.responseText).message || message; } catch (e) { /* text */ }
+      try {
+        const body = JSON.parse(xhr.responseText);
+        message = body.shown || body.message || message;
+      } catch (e) { /* text */ }
     }
     flash(message, "error");
   });

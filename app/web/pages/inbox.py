@@ -18,6 +18,7 @@ from ...models.user import User
 from ...pages.public_forms import page_fields, submitted_data
 from ...services import clock, instances, leads, notifications, task_due, tasks
 from ..i18n import language, t
+from ..refusals import refused_as
 from ..session import page, signed_in_user
 from ..views import attempt, attempt_and_say, back_to, field_messages, page_number, task_title
 
@@ -155,7 +156,7 @@ def complete(task_id: str):
         return task_page(tasks.get(task_id, me), me, values=data, errors=invalid.fields,
                          status=422)
     except (Conflict, Forbidden) as refused:
-        flash(t("inbox.task.refused", reason=refused.message), "error")
+        flash(refused_as("inbox.task.refused", refused.message), "error")
         return redirect(url_for(".task", task_id=task_id))
     flash(t("inbox.task.completed", title=title), "success")
     following = next((candidate for candidate in tasks.open_for(me, done.instance_id)

@@ -20,6 +20,7 @@ from ...models.lead import LEAD_STATUSES, OPEN_LEAD_STATUSES, Lead
 from ...models.user import User
 from ...services import instances, leads, routing, tasks, users
 from ..i18n import t
+from ..refusals import in_page_language, refused_as
 from ..session import page, signed_in_user
 from ..views import attempt, attempt_and_say, back_to, field_messages, page_number, task_title
 
@@ -157,7 +158,7 @@ def convert(lead_id: int):
         return detail_page(leads.get(lead_id, me), me, values=request.form,
                            errors={"convert": invalid.fields}, status=422)
     except (Conflict, Forbidden) as refused:
-        flash(t("leads.convert_refused", reason=refused.message), "error")
+        flash(refused_as("leads.convert_refused", refused.message), "error")
         return redirect(url_for(".detail", lead_id=lead_id))
     flash(t("leads.converted"), "success")
     if lead.account_id:
@@ -177,7 +178,7 @@ def close(lead_id: int):
         return detail_page(leads.get(lead_id, me), me, values=request.form,
                            errors={"close": invalid.fields}, status=422)
     except (Conflict, Forbidden) as refused:
-        flash(t("leads.close_refused", reason=refused.message), "error")
+        flash(refused_as("leads.close_refused", refused.message), "error")
         return redirect(url_for(".detail", lead_id=lead_id))
     flash(t("leads.closed"), "success")
     return redirect(url_for(".detail", lead_id=lead_id))
@@ -215,7 +216,7 @@ def assign(lead_id: int):
         lead = attempt(leads.dispatch, lead_id, body["owner"], me)
         flash(t("leads.dispatched", owner=lead.owner), "success")
     except (Conflict, Forbidden, Invalid) as refused:
-        reason = refused.message
+        reason = in_page_language(refused.message)
         if isinstance(refused, Invalid) and refused.fields.get("owner"):
             reason = t("leads.choose_rep")
         flash(t("leads.dispatch_refused", reason=reason), "error")
