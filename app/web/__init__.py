@@ -37,7 +37,7 @@ def init_web(app: Flask) -> None:
     # globals, not only context: imported macros (web/macros.html) see them too
     app.jinja_env.globals.update(t=i18n.t, label=i18n.label, csrf_token=csrf.token,
                                  page_url=views.page_url, here=session.here,
-                                 term=i18n.term)
+                                 term=i18n.term, task_label=views.task_label)
     app.context_processor(_page_context)
     app.after_request(_page_headers)
 

@@ -1,7 +1,8 @@
-"""How pages show money, times and durations (Jinja filters)."""
+"""How pages show money, times, durations and process data (Jinja filters)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -46,7 +47,22 @@ def duration(seconds) -> str:
     return f"{minutes} {unit['min']}"
 
 
+def plain(value) -> str:
+    """A process variable as a reader reads it: yes / no rather than Python's True / False,
+    a dash for nothing, a list as its items, a record as JSON."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return i18n.t("common.yes" if value else "common.no")
+    if isinstance(value, list | tuple) and all(not isinstance(v, dict | list) for v in value):
+        return ", ".join(plain(v) for v in value) or "—"
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(plain)
     app.add_template_filter(money)
     app.add_template_filter(local_time)
     app.add_template_filter(duration)

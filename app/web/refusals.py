@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from werkzeug import exceptions as http
+
 from .i18n import language, t, term
 
 _THINGS = {"process instance": "流程实例", "task": "任务", "lead": "线索", "document": "文档",
@@ -101,6 +103,17 @@ _CHINESE: tuple[tuple[str, str], ...] = (
     (r"you may not see (?P<owner>\S+)'s figures", "您无权查看 {owner} 的数据。"),
     (r"reports are for .*", "报表仅供销售、经理、分析师、销售总监和管理员查看。"),
 )
+# werkzeug's own words for a bare status (an unknown URL, a wrong method, a huge upload)
+_HTTP = {exception.description: chinese for exception, chinese in (
+    (http.BadRequest, "浏览器发送的请求无法处理。"),
+    (http.Unauthorized, "请先登录。"),
+    (http.Forbidden, "您无权访问此页面。"),
+    (http.NotFound, "没有这个页面：请检查地址是否正确。"),
+    (http.MethodNotAllowed, "此地址不支持这种请求方式。"),
+    (http.RequestEntityTooLarge, "提交的内容过大。"),
+    (http.TooManyRequests, "请求过于频繁，请稍后再试。"),
+    (http.InternalServerError, "服务器出错了，请稍后再试。"),
+)}
 _PATTERNS = tuple((re.compile(pattern + r"$"), chinese) for pattern, chinese in _CHINESE)
 
 
@@ -109,6 +122,8 @@ def in_page_language(message: str) -> str:
     known refusal (the codes in it in the page's words), else the message as it is."""
     if language() != "zh-CN" or not message:
         return message
+    if message in _HTTP:
+        return _HTTP[message]
     for pattern, chinese in _PATTERNS:
         found = pattern.match(message)
         if found:

@@ -80,6 +80,13 @@ def task_title(task: HumanTask, form: dict | None) -> str:
     return label(form.get("title"), task.name) if form else task.name
 
 
+def task_label(task: HumanTask) -> str:
+    """``task_title`` with the task's own form: what a list of tasks calls each one."""
+    from ..services import tasks
+
+    return task_title(task, tasks.form_of(task))
+
+
 def stage_names(rows: list | None = None) -> dict[str, str]:
     """Each pipeline stage's name in the page's language (stages carry both); ``rows``: the
     stages when the page has read them already."""

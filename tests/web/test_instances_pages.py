@@ -78,7 +78,7 @@ def test_the_list_pages(api, pages, flaky_process):
 
 def test_an_instance_shows_where_it_stands_who_holds_it_and_its_path(api, pages,
                                                                     flaky_process):
-    instance = started(api, note="call them")
+    instance = started(api, note="call them", urgent=True, tags=["vip", "east"])
     task = instance["active_tasks"][0]
     api.as_("alice").post(f"/api/tasks/{task['id']}/claim")
     api.advance_clock("PT2H")
@@ -88,6 +88,7 @@ def test_an_instance_shows_where_it_stands_who_holds_it_and_its_path(api, pages,
     assert data["holders"]["prepare"].startswith("alice · 2 h")
     assert data["xml"] == "/api/process-definitions/web_flaky/xml?version=1"
     assert "call them" in page and 'data-testid="cancel"' in page
+    assert "<dt>urgent</dt><dd>Yes</dd>" in page and "<dt>tags</dt><dd>vip, east</dd>" in page
     assert pages.as_("mia").get(data["xml"]).status_code == 200
 
     api.as_("alice").complete(task["id"], {})
@@ -134,3 +135,15 @@ def test_who_may_not_see_or_change_instances(api, pages, flaky_process):
     missing = pages.as_("mia").get("/instances/999999")
     assert missing.status_code == 404 and "does not exist" in text_of(missing)
     assert api.as_("mia").instance(instance["id"])["status"] == "running"
+
+
+def test_a_waiting_step_is_named_by_its_forms_title_in_the_pages_language(api, pages, shipped):
+    lead = api.as_("alice").post("/api/leads", json={
+        "name": "Wang Wei", "company": "Acme", "phone": "138 0013 8000",
+        "region": "east_china", "industry": "manufacturing"}).json
+    assert lead["owner"] == "alice"
+    mia = pages.as_("mia")
+    assert "Call the lead" in text_of(mia.get("/instances?process_key=lead_followup"))
+    mia.post("/language", {"language": "zh-CN"})
+    listed = text_of(mia.get("/instances?process_key=lead_followup"))
+    assert "致电线索" in listed and "First call" not in listed

@@ -56,8 +56,12 @@ def test_a_chinese_page_flashes_the_reason_in_chinese(pages, api, shipped):
 
 
 def test_a_chinese_error_page_names_the_missing_record_in_chinese(pages):
-    response = chinese(pages, "alice").get("/leads/9999")
+    alice = chinese(pages, "alice")
+    response = alice.get("/leads/9999")
     assert response.status_code == 404 and "线索 9999 不存在。" in text_of(response)
+    unknown = alice.get("/no/such/page")
+    assert unknown.status_code == 404 and "没有这个页面" in text_of(unknown)
+    assert "was not found on the server" not in text_of(unknown)
 
 
 def test_the_pages_scripts_get_the_chinese_beside_the_apis_english(pages, api, shipped):

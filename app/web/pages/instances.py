@@ -15,7 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ...errors import Invalid
 from ...models.instance import STATUSES
 from ...services import clock, definitions, instances
-from ..formatting import duration
+from ..formatting import duration, plain
 from ..i18n import t
 from ..session import page, signed_in_user
 from ..views import page_number
@@ -89,10 +89,7 @@ def _holders(active_tasks: list, now: datetime) -> dict[str, str]:
 
 def _shown(value) -> str:
     """A process variable as one short line (the API has the full data)."""
-    if value is None:
-        return "—"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                           default=str)
+    text = plain(value)
     return text if len(text) <= 160 else text[:157] + "…"
 
 
