@@ -10,10 +10,24 @@ def column(page, stage):
     return page.locator(f'[data-testid="stage-column"][data-stage="{stage}"]')
 
 
+def settled(locator) -> None:
+    """Wait until the element stays where it is from one frame to the next (no animation
+    is moving it)."""
+    locator.evaluate("""(element) => new Promise((resolve) => {
+        const at = () => JSON.stringify(element.getBoundingClientRect());
+        let last = at();
+        const look = () => requestAnimationFrame(() => {
+            const now = at();
+            if (now === last) { resolve(); } else { last = now; look(); }
+        });
+        requestAnimationFrame(look);
+    })""")
+
+
 def drag(page, opportunity_id, stage):
     """Drag a card onto a column's card list with the mouse, in small steps (Sortable.js
     follows the pointer), once the animations of the last move ended."""
-    page.wait_for_timeout(300)
+    settled(card(page, opportunity_id))
     source = card(page, opportunity_id).bounding_box()
     target = column(page, stage).locator(".cards").bounding_box()
     page.mouse.move(source["x"] + source["width"] / 2, source["y"] + 10)
