@@ -8,8 +8,14 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import exists
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ColumnElement
+
 from ... import db
 from ...errors import Forbidden, Invalid
+from ...models.customer import Opportunity
+from ...models.lead import Lead
 from ...models.user import User
 from .. import visibility
 from ..lead_capture import json_safe
@@ -134,6 +140,26 @@ def for_person(column, f: Filters) -> list:
     """The ``owner`` filter and the reader's scope, on the column naming whose figure it is."""
     return ([column == f.owner] if f.owner else []) + (
         [column.in_(sorted(f.owners))] if f.owners is not None else [])
+
+
+def from_lead(f: Filters, lead_id) -> list[ColumnElement[bool]]:
+    """channel / product of a record that came from a lead (``lead_id``); none: no match."""
+    if not (f.channel or f.product):
+        return []
+    source = aliased(Lead)  # never correlated with a Lead of the enclosing query
+    wanted = [source.id == lead_id]
+    if f.channel:
+        wanted.append(source.source == f.channel)
+    if f.product:
+        wanted.append(source.product_interest == f.product)
+    return [exists().where(*wanted)]
+
+
+def deal_filters(f: Filters) -> list[ColumnElement[bool]]:
+    """Deal-based figures: team and owner on the opportunity, channel and product on its
+    lead."""
+    found = [Opportunity.team == f.team] if f.team else []
+    return [*found, *for_person(Opportunity.owner, f), *from_lead(f, Opportunity.lead_id)]
 
 
 def fetch_rows(statement) -> list[dict]:

@@ -25,12 +25,12 @@ from ...models.deal import APPROVER_ROLES, PipelineStage, Quote, StageChange
 from ...models.definition import ProcessDefinition
 from ...models.document import Document
 from ...models.instance import InstanceEvent, ProcessInstance
-from ...models.lead import Lead, Team, TeamMember
+from ...models.lead import Team, TeamMember
 from ...models.task import HumanTask
 from .. import clock
 from ..contracts import APPROVAL_ELEMENTS
 from ..contracts import PROCESS as CONTRACT_PROCESS
-from .common import HOUR, Filters, Report, fetch_rows, for_person, in_period, rate
+from .common import HOUR, Filters, Report, deal_filters, fetch_rows, for_person, in_period, rate
 from .sql import percentiles, seconds_between
 
 FIRST_CALL = ("lead_followup", "first_call")
@@ -64,25 +64,6 @@ FILTER_DEFINITIONS = {
 
 
 # -- shared conditions ------------------------------------------------------------------------
-
-def _deal_scope(f: Filters) -> list[ColumnElement]:
-    """Conditions on ``Opportunity`` for figures about deals (stages, quotes)."""
-    conditions: list[ColumnElement] = []
-    if f.owners is not None:
-        conditions.append(Opportunity.owner.in_(sorted(f.owners)))
-    if f.owner:
-        conditions.append(Opportunity.owner == f.owner)
-    if f.team:
-        conditions.append(Opportunity.team == f.team)
-    lead: list[ColumnElement] = []
-    if f.channel:
-        lead.append(Lead.source == f.channel)
-    if f.product:
-        lead.append(Lead.product_interest == f.product)
-    if lead:
-        conditions.append(exists().where(Lead.id == Opportunity.lead_id, *lead))
-    return conditions
-
 
 def _people_scope(person: ColumnElement, f: Filters) -> list[ColumnElement]:
     """Conditions on the username ``person`` for figures about tasks."""
@@ -158,7 +139,7 @@ def _stages(f: Filters) -> list[dict]:
     visits = (select(StageChange.to_stage.label("stage"),
                      StageChange.changed_at.label("entered_at"), left_at.label("left_at"))
               .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
-              .where(*_deal_scope(f), *([StageChange.changed_at < f.end] if f.end else []))
+              .where(*deal_filters(f), *([StageChange.changed_at < f.end] if f.end else []))
               .subquery())
     source = (select(visits.c.stage,
                      (seconds_between(visits.c.entered_at, visits.c.left_at) / HOUR)
@@ -200,7 +181,7 @@ def _quote_turnaround(f: Filters) -> list[dict]:
                      .label("hours"))
               .join_from(Quote, documents, documents.c.quote_id == Quote.id)
               .join(Opportunity, Opportunity.id == Quote.opportunity_id)
-              .where(*in_period(documents.c.made_at, f), *_deal_scope(f)))
+              .where(*in_period(documents.c.made_at, f), *deal_filters(f)))
     return [_figures(percentiles(source, ["what"], "hours"), ("quote",), "hours")]
 
 

@@ -27,7 +27,17 @@ from ...models.customer import Account, Opportunity
 from ...models.deal import Contract, PipelineStage, Quote, StageChange
 from ...models.document import Document
 from ...models.lead import Lead, LeadEvent
-from .common import HOUR, Filters, Report, fetch_rows, for_person, in_period, rate
+from .common import (
+    HOUR,
+    Filters,
+    Report,
+    deal_filters,
+    fetch_rows,
+    for_person,
+    from_lead,
+    in_period,
+    rate,
+)
 from .sql import month_of, percentiles, seconds_between
 
 NO_DATE = "no_date"
@@ -70,26 +80,6 @@ def _lead_attributes(f: Filters) -> list[ColumnElement[bool]]:
 def _lead_filters(f: Filters) -> list[ColumnElement[bool]]:
     """Lead-based figures: every filter on the lead itself."""
     return [*_lead_attributes(f), *for_person(Lead.owner, f)]
-
-
-def _from_lead(f: Filters, lead_id) -> list[ColumnElement[bool]]:
-    """channel / product of a record that came from a lead (``lead_id``); none: no match."""
-    if not (f.channel or f.product):
-        return []
-    source = aliased(Lead)  # never correlated with a Lead of the enclosing query
-    wanted = [source.id == lead_id]
-    if f.channel:
-        wanted.append(source.source == f.channel)
-    if f.product:
-        wanted.append(source.product_interest == f.product)
-    return [exists().where(*wanted)]
-
-
-def _deal_filters(f: Filters) -> list[ColumnElement[bool]]:
-    """Deal-based figures: team and owner on the opportunity, channel and product on its
-    lead."""
-    found = [Opportunity.team == f.team] if f.team else []
-    return [*found, *for_person(Opportunity.owner, f), *_from_lead(f, Opportunity.lead_id)]
 
 
 def _won_keys() -> Select:
@@ -206,7 +196,7 @@ def _pipeline(f: Filters) -> list[dict]:
                func.sum(weighted).label("weighted"))
         .join(PipelineStage, PipelineStage.key == Opportunity.stage)
         .where(PipelineStage.is_won == false(), PipelineStage.is_lost == false(),
-               *_deal_filters(f), *dates)
+               *deal_filters(f), *dates)
         .group_by(month, Opportunity.currency))
     return sorted(({"month": row["month"] or NO_DATE, "currency": row["currency"],
                     "count": row["count"], "amount": _money(row["amount"]),
@@ -221,7 +211,7 @@ def _won_by_month(f: Filters) -> list[dict]:
         select(month.label("month"), Opportunity.currency.label("currency"),
                func.count().label("count"), func.sum(_cents(Opportunity.amount)).label("amount"))
         .join(won, won.c.opportunity_id == Opportunity.id)
-        .where(*in_period(won.c.won_at, f), *_deal_filters(f))
+        .where(*in_period(won.c.won_at, f), *deal_filters(f))
         .group_by(month, Opportunity.currency))
     return sorted(({**row, "amount": _money(row["amount"])} for row in rows),
                   key=lambda row: (row["month"], row["currency"]))
@@ -236,7 +226,7 @@ def _win_rates(f: Filters) -> list[dict]:
                                          StageChange.opportunity_id)))).label("won"))
         .join(Opportunity, Opportunity.id == StageChange.opportunity_id)
         .outerjoin(won, won.c.opportunity_id == StageChange.opportunity_id)
-        .where(*in_period(StageChange.changed_at, f), *_deal_filters(f))
+        .where(*in_period(StageChange.changed_at, f), *deal_filters(f))
         .group_by(StageChange.to_stage).subquery("reached"))
     rows = fetch_rows(
         select(PipelineStage.key.label("stage"), func.coalesce(reached.c.reached, 0)
@@ -291,14 +281,14 @@ def _board(f: Filters, *, person: bool) -> dict[str, list[dict]]:
                func.count().label("deals_won"),
                func.sum(_cents(Opportunity.amount)).label("won_amount"))
         .join(won, won.c.opportunity_id == Opportunity.id)
-        .where(*in_period(won.c.won_at, f), *_deal_filters(f))
+        .where(*in_period(won.c.won_at, f), *deal_filters(f))
         .group_by(key, Opportunity.currency))
     key = Account.owner if person else Account.team
     customers = dict(db.session().execute(
         select(key, func.count())
         .where(*in_period(Account.created_at, f), *for_person(Account.owner, f),
                *([Account.team == f.team] if f.team else []),
-               *_from_lead(f, Account.source_lead_id))
+               *from_lead(f, Account.source_lead_id))
         .group_by(key)).all())
     key = LeadEvent.by if person else Lead.team
     handled = dict(db.session().execute(
