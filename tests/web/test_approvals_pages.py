@@ -142,3 +142,5 @@ def test_the_queue_names_each_step_by_its_form_and_role_in_chinese(api, pages, a
     sam.post("/language", {"language": "zh-CN", "next": "/approvals"})
     queue = text_of(sam.get("/approvals"))
     assert "审批合同" in queue and "销售总监" in queue and "Sales director approval" not in queue
+    step = text_of(sam.get(queue[queue.index('href="/approvals/') + 6:].split('"')[0]))
+    assert 'data-testid="step-name">销售总监</p>' in step
