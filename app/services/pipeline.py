@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import aliased
 
 from .. import db
@@ -35,6 +35,7 @@ from ..models.lead import Team, TeamMember
 from ..models.user import User
 from . import clock, customers, pricing, timeline, users, visibility
 from .instances import Page
+from .reports.sql import cents, weighted_cents
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -107,12 +108,16 @@ def _stage_for_write(key: str) -> PipelineStage:
 
 
 def _probability(opportunity: Opportunity, row: PipelineStage) -> Decimal:
+    return _chance(opportunity.probability, row)
+
+
+def _chance(override, row: PipelineStage) -> Decimal:
+    """A deal's probability from its override (None: its stage's default) in its stage."""
     if row.is_won:
         return HUNDRED
     if row.is_lost:
         return ZERO
-    value = opportunity.probability if opportunity.probability is not None else row.probability
-    return Decimal(value).quantize(CENT)
+    return Decimal(override if override is not None else row.probability).quantize(CENT)
 
 
 def probability_of(opportunity: Opportunity) -> Decimal:
@@ -416,33 +421,67 @@ def board(user: User, *, owner: str | None = None, team: str | None = None,
           limit: int = 200) -> dict:
     """The kanban board: every stage in order with its cards (soonest expected close first,
     at most ``limit`` per column), its count and totals per currency; the board's ``totals``
-    cover the open stages only (the pipeline still to win)."""
+    cover the open stages only (the pipeline still to win).
+
+    Counts and totals are summed by the database (weighted amounts in exact cents, rounded per
+    deal as ``weighted`` rounds them) and only the cards shown are read, so a view costs the
+    same whether a column holds fifty deals or fifty thousand."""
     rows = stages()
     columns = {row.key: {"stage": row, "cards": [], "count": 0, "totals": {}} for row in rows}
     board_totals: dict[str, dict] = {}
-    stmt = _visible(user, owner=owner, team=team, columns=(Account.name,)).join(
-        Account, Account.id == Opportunity.account_id).order_by(
-        Opportunity.expected_close_date.is_(None), Opportunity.expected_close_date,
-        Opportunity.id)
-    for opportunity, name in db.session().execute(stmt):
-        column = columns.get(opportunity.stage)
+    for stage_key, currency, count, amount, worth in db.session().execute(
+            _column_totals(user, owner=owner, team=team)):
+        column = columns.get(stage_key)
         if column is None:
             continue  # a stage removed from the configuration (only possible by hand)
-        probability = _probability(opportunity, column["stage"])
-        worth = weighted(opportunity.amount, probability)
-        column["count"] += 1
-        _add(column["totals"], opportunity.currency, amount=opportunity.amount, weighted=worth)
+        column["count"] += count
+        figures = {"amount": _from_cents(amount), "weighted": _from_cents(worth)}
+        _add(column["totals"], currency, **figures)
         if not (column["stage"].is_won or column["stage"].is_lost):
-            _add(board_totals, opportunity.currency, amount=opportunity.amount, weighted=worth)
-        if len(column["cards"]) < limit:
-            column["cards"].append({
-                "id": opportunity.id, "name": opportunity.name,
-                "customer_id": opportunity.account_id, "customer_name": name,
-                "owner": opportunity.owner, "amount": opportunity.amount,
-                "currency": opportunity.currency, "probability": probability,
-                "weighted": worth, "expected_close_date": opportunity.expected_close_date,
-                "days_in_stage": days_in_stage(opportunity)})
+            _add(board_totals, currency, **figures)
+    for opportunity, name in db.session().execute(_first_cards(user, owner, team, limit)):
+        column = columns.get(opportunity.stage)
+        if column is None:
+            continue
+        probability = _probability(opportunity, column["stage"])
+        column["cards"].append({
+            "id": opportunity.id, "name": opportunity.name,
+            "customer_id": opportunity.account_id, "customer_name": name,
+            "owner": opportunity.owner, "amount": opportunity.amount,
+            "currency": opportunity.currency, "probability": probability,
+            "weighted": weighted(opportunity.amount, probability),
+            "expected_close_date": opportunity.expected_close_date,
+            "days_in_stage": days_in_stage(opportunity)})
     return {"columns": list(columns.values()), "totals": board_totals}
+
+
+def _column_totals(user: User, *, owner: str | None, team: str | None):
+    """(stage, currency, count, amount in cents, weighted in cents) of the visible deals."""
+    visible = _visible(user, owner=owner, team=team).subquery()
+    deal = aliased(Opportunity, visible)
+    probability = case((PipelineStage.is_won, HUNDRED), (PipelineStage.is_lost, ZERO),
+                       else_=func.coalesce(deal.probability, PipelineStage.probability))
+    return (select(deal.stage, deal.currency, func.count(),
+                   func.sum(cents(deal.amount)), func.sum(weighted_cents(deal.amount, probability)))
+            .join(PipelineStage, PipelineStage.key == deal.stage)
+            .group_by(deal.stage, deal.currency))
+
+
+def _first_cards(user: User, owner: str | None, team: str | None, limit: int):
+    """The first ``limit`` deals of each stage (soonest expected close first) with their
+    customers' names: the cards a board shows."""
+    order = (Opportunity.expected_close_date.is_(None), Opportunity.expected_close_date,
+             Opportunity.id)
+    place = func.row_number().over(partition_by=Opportunity.stage, order_by=order)
+    ranked = _visible(user, owner=owner, team=team, columns=(place.label("place"),)).subquery()
+    deal = aliased(Opportunity, ranked)
+    return (select(deal, Account.name).join(Account, Account.id == deal.account_id)
+            .where(ranked.c.place <= limit)
+            .order_by(deal.expected_close_date.is_(None), deal.expected_close_date, deal.id))
+
+
+def _from_cents(value) -> Decimal:
+    return (Decimal(int(value or 0)) / 100).quantize(CENT)
 
 
 def forecast(user: User, *, group_by: str = "month", date_from: date | None = None,
@@ -458,8 +497,12 @@ def forecast(user: User, *, group_by: str = "month", date_from: date | None = No
     won_keys = [key for key, row in rows.items() if row.is_won]
     groups: dict[str | None, dict] = {}
     totals: dict[str, dict] = {}
-    for opportunity in db.session().scalars(_visible(user, owner=owner, team=team).where(
-            Opportunity.stage.in_(open_keys + won_keys)).order_by(Opportunity.id)):
+    wanted = _visible(user, owner=owner, team=team).where(
+        Opportunity.stage.in_(open_keys + won_keys)).with_only_columns(
+        Opportunity.stage, Opportunity.expected_close_date, Opportunity.closed_at,
+        Opportunity.owner, Opportunity.team, Opportunity.amount, Opportunity.currency,
+        Opportunity.probability)  # plain rows: no ORM objects for thousands of deals
+    for opportunity in db.session().execute(wanted.order_by(Opportunity.id)):
         row = rows[opportunity.stage]
         when = opportunity.expected_close_date
         if row.is_won and opportunity.closed_at is not None:
@@ -478,7 +521,7 @@ def forecast(user: User, *, group_by: str = "month", date_from: date | None = No
         else:
             group["open_count"] += 1
             figures = {"amount": amount, "committed": ZERO,
-                       "weighted": weighted(amount, _probability(opportunity, row))}
+                       "weighted": weighted(amount, _chance(opportunity.probability, row))}
         _add(group["totals"], opportunity.currency, **figures)
         _add(totals, opportunity.currency, **figures)
     # in key order; no_date, no owner, no team come last

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, cast, distinct, exists, false, func, select
+from sqlalchemy import and_, case, distinct, exists, false, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnElement, Select, Subquery
 
@@ -38,7 +38,7 @@ from .common import (
     in_period,
     rate,
 )
-from .sql import month_of, percentiles, seconds_between
+from .sql import cents, month_of, percentiles, seconds_between, weighted_cents
 
 NO_DATE = "no_date"
 DAY = 86400.0
@@ -92,11 +92,6 @@ def _first_won() -> Subquery:
                    func.min(StageChange.changed_at).label("won_at"))
             .where(StageChange.to_stage.in_(_won_keys()))
             .group_by(StageChange.opportunity_id).subquery("first_won"))
-
-
-def _cents(column) -> ColumnElement:
-    """An amount (NULL: 0) as integer cents, exact on both databases."""
-    return cast(func.round(func.coalesce(column, 0) * 100), BigInteger)
 
 
 def _money(cents) -> Decimal:
@@ -182,8 +177,7 @@ def forecast(f: Filters) -> Report:
 
 def _pipeline(f: Filters) -> list[dict]:
     probability = func.coalesce(Opportunity.probability, PipelineStage.probability)
-    hundredths = cast(func.round(probability * 100), BigInteger)
-    weighted = (_cents(Opportunity.amount) * hundredths + 5000) // 10000
+    weighted = weighted_cents(Opportunity.amount, probability)
     month = month_of(Opportunity.expected_close_date)
     dates = []
     if f.date_from:
@@ -192,7 +186,7 @@ def _pipeline(f: Filters) -> list[dict]:
         dates.append(Opportunity.expected_close_date <= f.date_to)
     rows = fetch_rows(
         select(month.label("month"), Opportunity.currency.label("currency"),
-               func.count().label("count"), func.sum(_cents(Opportunity.amount)).label("amount"),
+               func.count().label("count"), func.sum(cents(Opportunity.amount)).label("amount"),
                func.sum(weighted).label("weighted"))
         .join(PipelineStage, PipelineStage.key == Opportunity.stage)
         .where(PipelineStage.is_won == false(), PipelineStage.is_lost == false(),
@@ -209,7 +203,7 @@ def _won_by_month(f: Filters) -> list[dict]:
     month = month_of(won.c.won_at)
     rows = fetch_rows(
         select(month.label("month"), Opportunity.currency.label("currency"),
-               func.count().label("count"), func.sum(_cents(Opportunity.amount)).label("amount"))
+               func.count().label("count"), func.sum(cents(Opportunity.amount)).label("amount"))
         .join(won, won.c.opportunity_id == Opportunity.id)
         .where(*in_period(won.c.won_at, f), *deal_filters(f))
         .group_by(month, Opportunity.currency))
@@ -279,7 +273,7 @@ def _board(f: Filters, *, person: bool) -> dict[str, list[dict]]:
     won_rows = fetch_rows(
         select(key.label(name), Opportunity.currency.label("currency"),
                func.count().label("deals_won"),
-               func.sum(_cents(Opportunity.amount)).label("won_amount"))
+               func.sum(cents(Opportunity.amount)).label("won_amount"))
         .join(won, won.c.opportunity_id == Opportunity.id)
         .where(*in_period(won.c.won_at, f), *deal_filters(f))
         .group_by(key, Opportunity.currency))
@@ -354,7 +348,7 @@ def attribution(f: Filters, by: str) -> Report:
               .correlate(Lead).scalar_subquery())
     cohort = (select(ATTRIBUTIONS[by].label(by), Lead.created_at.label("created_at"),
                      won_at.label("won_at"), Opportunity.currency.label("currency"),
-                     _cents(Opportunity.amount).label("cents"))
+                     cents(Opportunity.amount).label("cents"))
               .outerjoin(Opportunity, Opportunity.id == Lead.opportunity_id)
               .where(*_lead_filters(f), *in_period(Lead.created_at, f)).subquery("cohort"))
     group = cohort.c[by]

@@ -1,15 +1,27 @@
 """SQL pieces both databases run: seconds between two timestamps, the month of a timestamp,
-and percentiles (median, p90) by group with window functions, since SQLite has no
-``percentile_cont``."""
+amounts as exact cents, and percentiles (median, p90) by group with window functions, since
+SQLite has no ``percentile_cont``."""
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from sqlalchemy import Integer, case, func, literal, select
+from sqlalchemy import BigInteger, Integer, case, cast, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement, Select
 from sqlalchemy.types import Float, String
+
+
+def cents(column) -> ColumnElement:
+    """An amount (NULL: 0) as integer cents, exact on both databases."""
+    return cast(func.round(func.coalesce(column, 0) * 100), BigInteger)
+
+
+def weighted_cents(amount, probability) -> ColumnElement:
+    """``amount x probability / 100`` in integer cents, rounded half-up per row as
+    ``pipeline.weighted`` rounds it (amounts are never negative)."""
+    hundredths = cast(func.round(probability * 100), BigInteger)
+    return (cents(amount) * hundredths + 5000) // 10000
 
 
 class seconds_between(FunctionElement):  # noqa: N801 (an SQL function's name)
