@@ -103,6 +103,7 @@ def test_the_heat_map_gives_each_task_its_median_wait(api, pages, history):
     assert marks["sales_director_approval"]["text"].startswith("⏳ 4 h")
     assert marks["contract_submitted"]["level"] == 0
     assert "/api/process-definitions/contract_approval/xml?version=1" in page
+    assert '<option value="contract_approval" selected>Contract approval</option>' in page
 
 
 def test_who_may_not_read_the_dashboards_and_bad_filters(pages, history):

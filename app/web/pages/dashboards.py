@@ -61,16 +61,17 @@ def _heat(report: dict, version: int) -> list[dict]:
 
 def _heat_map(user_filters) -> dict:
     """The heat map's process (asked for, else a default one deployed), version and marks."""
-    keys = [d.key for d in definitions.latest_processes()]
+    names = {d.key: d.name or d.key for d in definitions.latest_processes()}
+    keys = list(names)
     asked = request.args.get("process", "").strip()
     if asked and asked not in keys:
         raise NotFound(t("dashboards.no_process", process=asked))
     key = asked or next((k for k in DEFAULT_PROCESSES if k in keys), keys[0] if keys else None)
     if key is None:
-        return {"key": None, "processes": keys}
+        return {"key": None, "processes": names}
     definition = definitions.process(key)
     report = process.process_nodes(user_filters, key).as_json()
-    return {"key": key, "processes": keys, "version": definition.version,
+    return {"key": key, "processes": names, "version": definition.version,
             "name": definition.name or key, "report": report,
             "heat": _heat(report, definition.version),
             "xml_url": url_for("definitions.xml", key=key, version=definition.version),
