@@ -11,13 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash, request, url_for
+from marshmallow import Schema, ValidationError
 
 from .. import db
-from ..errors import Conflict, Forbidden
+from ..errors import Conflict, Forbidden, Invalid
 from ..models.task import HumanTask
 from ..pages.texts import translate_error
 from ..services import pipeline
-from .i18n import label, language
+from .i18n import label, language, t
 from .refusals import refused_as
 from .session import safe_next
 
@@ -58,6 +59,18 @@ def attempt_and_say(action: Callable[..., Any], *args, done: str, refused: str) 
         return False
     flash(done, "success")
     return True
+
+
+def form_body(schema: Schema, names: tuple[str, ...]) -> dict:
+    """The posted fields ``names`` (blank ones left out), loaded with the API's own schema,
+    so a page accepts and refuses exactly what the API does; Invalid (422, per field) when
+    the schema refuses them."""
+    sent = {name: request.form[name].strip() for name in names
+            if request.form.get(name, "").strip()}
+    try:
+        return schema.load(sent)
+    except ValidationError as exc:
+        raise Invalid(t("form.errors"), fields=exc.normalized_messages()) from exc
 
 
 def back_to(default: str) -> str:

@@ -7,14 +7,13 @@ quote, an amount; the contracts service decides, and submits it to the approval 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 
 from ...api.deal_schemas import ContractRequest
 from ...errors import Invalid
 from ...services import contracts, pipeline, quotes
 from ..i18n import t
 from ..session import page, signed_in_user
-from ..views import field_messages
+from ..views import field_messages, form_body
 
 bp = Blueprint("web_contracts", __name__)
 FIELDS = ("start_date", "end_date", "terms", "amount")
@@ -43,12 +42,9 @@ def new(opportunity_id: int):
 @page("sales", "manager")
 def create(opportunity_id: int):
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
-    sent = {name: value for name, value in values.items() if value}
     try:
-        data = ContractRequest().load(sent)  # the API's own rules for the fields
+        data = form_body(ContractRequest(), FIELDS)  # the API's own rules for the fields
         contract = contracts.create(opportunity_id, signed_in_user(), data)
-    except ValidationError as error:
-        return _form(opportunity_id, values, error.messages, 422)
     except Invalid as error:
         return _form(opportunity_id, values, {"_": [error.message], **error.fields}, 422)
     flash(t("contracts.submitted", number=contract.number), "success")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from marshmallow import Schema, ValidationError
 
 from ...api.lead_schemas import AssignRequest, CloseRequest, ConvertRequest
 from ...errors import Conflict, Forbidden, Invalid
@@ -22,7 +21,15 @@ from ...services import instances, leads, routing, tasks, users
 from ..i18n import t
 from ..refusals import in_page_language, refused_as
 from ..session import page, signed_in_user
-from ..views import attempt, attempt_and_say, back_to, field_messages, page_number, task_title
+from ..views import (
+    attempt,
+    attempt_and_say,
+    back_to,
+    field_messages,
+    form_body,
+    page_number,
+    task_title,
+)
 
 bp = Blueprint("web_leads", __name__)
 NAV = [{"endpoint": "web_leads.index", "text": "nav.leads",
@@ -36,18 +43,6 @@ FILTERS = ("q", "status", "source", "owner", "team")
 # what a lead's history records (services/leads.py record_event): named on the page
 EVENT_KINDS = ("created", "assigned", "pooled", "dispatched", "claimed", "returned",
                "reassigned", "called", "closed", "converted", "merged")
-
-
-def form_body(schema: Schema, names: tuple[str, ...]) -> dict:
-    """The posted fields ``names`` (blank ones left out), loaded with the API's schema;
-    Invalid (422, per field) when the schema refuses them."""
-    sent = {name: request.form[name].strip() for name in names
-            if request.form.get(name, "").strip()}
-    try:
-        return schema.load(sent)
-    except ValidationError as exc:
-        raise Invalid("please check the marked fields",
-                      fields=exc.normalized_messages()) from exc
 
 
 def may_claim(user: User) -> bool:
