@@ -120,8 +120,14 @@ def is_active_rep(username: str | None) -> bool:
 
 
 def usernames_with_any_role(roles: list[str]) -> list[str]:
-    users = db.session().scalars(select(User).where(User.active.is_(True)))
-    return sorted(u.username for u in users if u.has_role(*roles))
+    return [user.username for user in active_with_any_role(roles)]
+
+
+def active_with_any_role(roles: list[str]) -> list[User]:
+    """The active people holding one of the roles, by username (one query)."""
+    users = db.session().scalars(select(User).where(User.active.is_(True))
+                                 .order_by(User.username))
+    return [user for user in users if user.has_role(*roles)]
 
 
 # -- API clients: machines that call the API with a scoped, non-expiring token ---------------

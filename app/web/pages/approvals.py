@@ -81,9 +81,9 @@ def _documents(subject: dict, user: User) -> list:
 
 def _holders(task: HumanTask, user: User) -> list[User]:
     """Whom the approval may be passed to: the other active holders of its role."""
-    names = users.usernames_with_any_role(task.candidate_groups) if task.candidate_groups else []
-    people = [users.find(name) for name in names if name not in (user.username, task.assignee)]
-    return [person for person in people if person is not None and not person.api_client]
+    people = users.active_with_any_role(task.candidate_groups) if task.candidate_groups else []
+    return [person for person in people if not person.api_client
+            and person.username not in (user.username, task.assignee)]
 
 
 def _render(task: HumanTask, *, values: dict | None = None, errors: dict | None = None,
