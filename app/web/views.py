@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError
 from .. import db
 from ..errors import Conflict, Forbidden, Invalid
 from ..models.task import HumanTask
+from ..pages.public_forms import submitted_data
 from ..pages.texts import translate_error
 from ..services import pipeline
 from .i18n import label, language, t
@@ -71,6 +72,15 @@ def form_body(schema: Schema, names: tuple[str, ...]) -> dict:
         return schema.load(sent)
     except ValidationError as exc:
         raise Invalid(t("form.errors"), fields=exc.normalized_messages()) from exc
+
+
+def posted_values(form: dict | None) -> dict:
+    """The posted HTML form as the form definition's data: its own fields only (the CSRF
+    token, ``next`` and the like are not data)."""
+    if form is None:
+        return {}
+    known = {spec["name"] for spec in form.get("fields", [])}
+    return {name: value for name, value in submitted_data(form).items() if name in known}
 
 
 def back_to(default: str) -> str:

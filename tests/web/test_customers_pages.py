@@ -2,7 +2,7 @@
 logging a note or a call from the page."""
 
 import pytest
-from page_text import text_of, visible_text
+from page_text import field_block, text_of, visible_text
 
 
 @pytest.fixture
@@ -75,23 +75,24 @@ def test_a_note_needs_a_subject_or_a_body_and_keeps_what_was_typed(pages, acme):
         "kind": "call", "subject": " ", "body": "", "outcome": "no answer", "duration": "x"})
     assert response.status_code == 422
     html = text_of(response)
-    assert "send a subject or a body" in html  # next to the subject
-    assert "whole minutes, at most 1440" in html  # next to the duration
-    assert 'value="no answer"' in html and 'data-field="subject"' in html
+    assert "send a subject or a body" in field_block(html, "subject")
+    assert "whole minutes, at most 1440" in field_block(html, "duration")
+    assert 'value="no answer"' in html
 
 
 def test_an_unknown_kind_or_contact_is_422_naming_the_field(pages, api, acme):
     page = pages.as_("alice")
     response = page.post(f"/customers/{acme['id']}/interactions",
                          {"kind": "fax", "subject": "hello"})
-    assert response.status_code == 422 and "Must be one of" in text_of(response)
+    assert response.status_code == 422
+    assert "Must be one of" in field_block(text_of(response), "kind")
     other = api.as_("bob").post("/api/customers", json={"name": "Other"}).json
     stranger = api.as_("bob").post(f"/api/customers/{other['id']}/contacts",
                                    json={"name": "Stranger"}).json
     response = page.post(f"/customers/{acme['id']}/interactions", {
         "kind": "note", "subject": "hello", "contact_id": str(stranger["id"])})
     assert response.status_code == 422
-    assert "not a contact of this customer" in text_of(response)
+    assert "not a contact of this customer" in field_block(text_of(response), "contact_id")
 
 
 def test_a_typed_kind_never_becomes_script(pages, acme):

@@ -58,9 +58,21 @@
   }
 
   // an API error shown to the person (and field messages next to fields named data-field)
+  // "{count} problem(s)" with {count: 2}: a page text with the values put in
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, (match, name) => (name in values ? values[name] : match));
+  }
+
+  // take away the server's messages (and the red) a form shows from its last try
+  function clearErrors(box) {
+    box.querySelectorAll(".error.from-server").forEach((node) => node.remove());
+    box.querySelectorAll(".invalid").forEach((node) => node.classList.remove("invalid"));
+    box.classList.remove("invalid");
+  }
+
   function showError(error, form) {
     if (form) {
-      form.querySelectorAll(".error.from-server").forEach((node) => node.remove());
+      clearErrors(form);
       Object.entries(error.fields || {}).forEach(([name, msgs]) => {
         const field = form.querySelector('[data-field="' + name + '"]');
         if (!field) { return; }
@@ -94,5 +106,14 @@
   document.addEventListener("htmx:sendError", () => flash(document.body.dataset.lang === "zh-CN"
     ? "无法连接服务器。" : "The server could not be reached.", "error"));
 
-  window.crm = {api: api, flash: flash, showError: showError, ApiError: ApiError};
+  // a form that asks first (post_button's confirm): no answer, no post
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  window.crm = {api: api, flash: flash, showError: showError, ApiError: ApiError, fill: fill,
+                clearErrors: clearErrors};
 })();

@@ -17,9 +17,7 @@
   async function diagram(box, mark) {
     const viewer = new window.BpmnJS({container: box});
     try {
-      const response = await fetch(box.dataset.xmlUrl, {credentials: "same-origin"});
-      if (!response.ok) { throw new Error("HTTP " + response.status); }
-      await viewer.importXML(await response.text());
+      await viewer.importXML(await window.crm.api("GET", box.dataset.xmlUrl));
       const canvas = viewer.get("canvas");
       const registry = viewer.get("elementRegistry");
       canvas.zoom("fit-viewport", "auto");

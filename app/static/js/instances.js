@@ -20,9 +20,4 @@
   }
 
   document.querySelectorAll('[data-testid="bpmn-canvas"]').forEach(draw);
-  document.querySelectorAll("form[data-confirm]").forEach((form) => {
-    form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
-    });
-  });
 })();

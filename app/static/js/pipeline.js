@@ -47,7 +47,7 @@
   }
 
   async function moved(move) {
-    crm.flash(texts.moved.replace("{stage}", move.stageName), "success");
+    crm.flash(crm.fill(texts.moved, {stage: move.stageName}), "success");
     await refresh();
   }
 
@@ -70,8 +70,7 @@
   function askReason(move) {
     pending = move;
     lostForm.reset();
-    lostForm.querySelectorAll(".error.from-server").forEach((node) => node.remove());
-    lostForm.querySelectorAll(".invalid").forEach((node) => node.classList.remove("invalid"));
+    crm.clearErrors(lostForm);
     document.getElementById("lost-deal").textContent = move.card.dataset.name;
     dialog.showModal();
     lostForm.elements.reason.focus();

@@ -17,8 +17,7 @@
   let sequence = 0;
 
   const rows = () => Array.from(body.querySelectorAll("tr.line"));
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (all, name) =>
-    (name in values ? values[name] : all));
+  const fill = (text, values) => crm.fill(text, values);  // app.js may load after this file
 
   function lineOf(row) {
     return {product: row.querySelector("[name=product]").value,
@@ -43,10 +42,7 @@
     }));
   }
 
-  function clearErrors() {
-    form.querySelectorAll(".error.from-server").forEach((node) => node.remove());
-    form.querySelectorAll(".invalid").forEach((node) => node.classList.remove("invalid"));
-  }
+  const clearErrors = () => crm.clearErrors(form);
 
   // the server's field messages next to the fields; "lines.2.quantity" is the third line sent
   function placeErrors(error, sent) {

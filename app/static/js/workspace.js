@@ -19,9 +19,7 @@
   const problemsBox = document.getElementById("problems");
   const canvasBox = document.getElementById("canvas");
 
-  function fill(text, values) {
-    return text.replace(/\{(\w+)\}/g, (match, name) => (name in values ? values[name] : match));
-  }
+  const fill = (text, values) => crm.fill(text, values);
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -201,9 +199,7 @@
   const keyBox = root.querySelector('[data-field="key"]');
 
   function clearKeyError() {
-    if (!keyBox) { return; }
-    keyBox.querySelectorAll(".error.from-server").forEach((node) => node.remove());
-    keyBox.classList.remove("invalid");
+    if (keyBox) { crm.clearErrors(keyBox); }
   }
 
   // the refusal goes next to the key (with a link to what already has it), not at the top
@@ -380,7 +376,7 @@
     }
     tester.querySelectorAll("[data-type]").forEach((field) => { inputs[field.name] = typed(field); });
     try {
-      tester.querySelectorAll(".error.from-server").forEach((node) => node.remove());
+      crm.clearErrors(tester);
       showAnswer(await crm.api("POST", tester.dataset.evaluateUrl, {inputs: inputs}));
     } catch (error) {
       testerResult.replaceChildren();

@@ -10,11 +10,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...models.task import HumanTask
 from ...models.user import User
-from ...pages.public_forms import page_fields, submitted_data
+from ...pages.public_forms import page_fields
 from ...services import clock, contracts, documents, instances, tasks, users
 from ..i18n import language, t
 from ..session import page, signed_in_user
-from ..views import field_messages, page_number, task_title
+from ..views import attempt, field_messages, page_number, posted_values, task_label, task_title
 
 bp = Blueprint("web_approvals", __name__)
 ROLES = ("sales_director", "legal_director", "finance_director", "manager")
@@ -123,18 +123,16 @@ def decide(task_id: str):
     user = signed_in_user()
     found = _approval(task_id, user)
     form = tasks.form_of(found)
-    known = {spec["name"] for spec in (form or {}).get("fields", [])}
-    data = {name: value for name, value in submitted_data(form or {"fields": []}).items()
-            if name in known}
+    data = posted_values(form)
     try:
-        done = tasks.complete(task_id, user, data)
+        done = attempt(tasks.complete, task_id, user, data)
     except Invalid as error:
         return _render(found, values=data, errors=error.fields or {"_": [error.message]},
                        status=422)
     choice = decision_field(form)
     decided = (done.data or {}).get(choice) if choice else None
     flash(t(f"approvals.done_{decided}" if decided in DECISIONS else "approvals.done",
-            name=found.name), "success")
+            name=task_label(found)), "success")
     return redirect(url_for("web_approvals.index"))
 
 

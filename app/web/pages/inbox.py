@@ -15,12 +15,20 @@ from ...errors import Conflict, Forbidden, Invalid
 from ...models.instance import ProcessInstance
 from ...models.task import HumanTask
 from ...models.user import User
-from ...pages.public_forms import page_fields, submitted_data
+from ...pages.public_forms import page_fields
 from ...services import clock, instances, leads, notifications, task_due, tasks
 from ..i18n import language, t
 from ..refusals import refused_as
 from ..session import page, signed_in_user
-from ..views import attempt, attempt_and_say, back_to, field_messages, page_number, task_title
+from ..views import (
+    attempt,
+    attempt_and_say,
+    back_to,
+    field_messages,
+    page_number,
+    posted_values,
+    task_title,
+)
 
 bp = Blueprint("web_inbox", __name__)
 NAV = [{"endpoint": "web_inbox.index", "text": "nav.inbox", "roles": (), "order": 10}]
@@ -129,15 +137,6 @@ def task(task_id: str):
     """The task's form, what it belongs to, and the buttons the person may use."""
     me = signed_in_user()
     return task_page(tasks.get(task_id, me), me)
-
-
-def posted_values(form: dict | None) -> dict:
-    """The posted HTML form as the form definition's data (the CSRF token is not a field)."""
-    if form is None:
-        return {}
-    data = submitted_data(form)
-    data.pop("csrf_token", None)
-    return data
 
 
 @bp.post("/tasks/<task_id>/complete")

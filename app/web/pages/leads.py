@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from marshmallow import Schema
 
 from ...api.lead_schemas import AssignRequest, CloseRequest, ConvertRequest
 from ...errors import Conflict, Forbidden, Invalid
 from ...models.instance import OPEN_STATUSES
 from ...models.lead import LEAD_STATUSES, OPEN_LEAD_STATUSES, Lead
 from ...models.user import User
-from ...services import instances, leads, routing, tasks, users
+from ...services import instances, leads, tasks, users
 from ..i18n import t
-from ..refusals import in_page_language, refused_as
+from ..refusals import refused_as
 from ..session import page, signed_in_user
 from ..views import (
     attempt,
@@ -40,9 +41,6 @@ POOL_ROLES = ("sales", "manager")  # as GET /api/lead-pool
 PER_PAGE = 25
 PUBLIC_FORM = "website_lead"
 FILTERS = ("q", "status", "source", "owner", "team")
-# what a lead's history records (services/leads.py record_event): named on the page
-EVENT_KINDS = ("created", "assigned", "pooled", "dispatched", "claimed", "returned",
-               "reassigned", "called", "closed", "converted", "merged")
 
 
 def may_claim(user: User) -> bool:
@@ -122,8 +120,7 @@ def detail_page(lead: Lead, user: User, *, values: dict | None = None,
     errors = {form: field_messages(problems) for form, problems in (errors or {}).items()}
     html = render_template(
         "web/leads/detail.html", lead=lead, events=leads.events(lead),
-        routing=lead.routing or {}, tasks=open_tasks(lead, user), event_kinds=EVENT_KINDS,
-        strategies=routing.STRATEGIES, reason=routing_reason,
+        routing=lead.routing or {}, tasks=open_tasks(lead, user), reason=routing_reason,
         values=values or {}, errors=errors,
         can_convert=is_open and lead.status != "pool",
         can_close=is_open and (lead.status != "pool" or may_dispatch(user)),
@@ -141,20 +138,29 @@ def detail(lead_id: int):
     return detail_page(leads.get(lead_id, me), me)
 
 
+def lead_form(lead_id: int, name: str, schema: Schema, fields: tuple[str, ...], action):
+    """A form posted on the lead page (``name``: convert, close), checked by the API's schema
+    and run in a savepoint: the lead (done), or the response to send instead: the page again
+    with the form's messages (422), or back to it with the refusal said."""
+    me = signed_in_user()
+    try:
+        return attempt(action, lead_id, me, **form_body(schema, fields))
+    except Invalid as invalid:
+        return detail_page(leads.get(lead_id, me), me, values=request.form,
+                           errors={name: invalid.fields}, status=422)
+    except (Conflict, Forbidden) as refused:
+        flash(refused_as(f"leads.{name}_refused", refused.message), "error")
+        return redirect(url_for(".detail", lead_id=lead_id))
+
+
 @bp.post("/leads/<int:lead_id>/convert")
 @page(*READERS)
 def convert(lead_id: int):
     """Customer, contact and opportunity from the lead; then the customer's page."""
-    me = signed_in_user()
-    try:
-        body = form_body(ConvertRequest(), ("opportunity_name", "amount"))
-        lead = attempt(leads.convert_by, lead_id, me, **body)
-    except Invalid as invalid:
-        return detail_page(leads.get(lead_id, me), me, values=request.form,
-                           errors={"convert": invalid.fields}, status=422)
-    except (Conflict, Forbidden) as refused:
-        flash(refused_as("leads.convert_refused", refused.message), "error")
-        return redirect(url_for(".detail", lead_id=lead_id))
+    lead = lead_form(lead_id, "convert", ConvertRequest(), ("opportunity_name", "amount"),
+                     leads.convert_by)
+    if not isinstance(lead, Lead):
+        return lead
     flash(t("leads.converted"), "success")
     if lead.account_id:
         return redirect(url_for("web_customers.detail", account_id=lead.account_id))
@@ -165,16 +171,9 @@ def convert(lead_id: int):
 @page(*READERS)
 def close(lead_id: int):
     """Close the lead with a reason; its follow-up ends."""
-    me = signed_in_user()
-    try:
-        body = form_body(CloseRequest(), ("reason",))
-        attempt(leads.close_by, lead_id, me, reason=body["reason"])
-    except Invalid as invalid:
-        return detail_page(leads.get(lead_id, me), me, values=request.form,
-                           errors={"close": invalid.fields}, status=422)
-    except (Conflict, Forbidden) as refused:
-        flash(refused_as("leads.close_refused", refused.message), "error")
-        return redirect(url_for(".detail", lead_id=lead_id))
+    lead = lead_form(lead_id, "close", CloseRequest(), ("reason",), leads.close_by)
+    if not isinstance(lead, Lead):
+        return lead
     flash(t("leads.closed"), "success")
     return redirect(url_for(".detail", lead_id=lead_id))
 
@@ -211,8 +210,8 @@ def assign(lead_id: int):
         lead = attempt(leads.dispatch, lead_id, body["owner"], me)
         flash(t("leads.dispatched", owner=lead.owner), "success")
     except (Conflict, Forbidden, Invalid) as refused:
-        reason = in_page_language(refused.message)
         if isinstance(refused, Invalid) and refused.fields.get("owner"):
-            reason = t("leads.choose_rep")
-        flash(t("leads.dispatch_refused", reason=reason), "error")
+            flash(t("leads.dispatch_refused", reason=t("leads.choose_rep")), "error")
+        else:
+            flash(refused_as("leads.dispatch_refused", refused.message), "error")
     return redirect(back_to(url_for(".pool")))

@@ -38,7 +38,6 @@ TEXTS = {
         "approvals.documents": "Documents",
         "approvals.no_documents": "No document yet: the contract document is made once "
                                   "every approver has approved.",
-        "approvals.pdf_pending": "PDF being made…",
         "approvals.trail": "Approval trail",
         "approvals.last_rejection": "Last rejection: {reason}",
         "approvals.round_step": "Round {round}, step {step}",
@@ -116,7 +115,6 @@ TEXTS = {
         "approvals.total": "小计",
         "approvals.documents": "文档",
         "approvals.no_documents": "暂无文档：全部审批通过后生成合同文档。",
-        "approvals.pdf_pending": "PDF 生成中…",
         "approvals.trail": "审批记录",
         "approvals.last_rejection": "上次驳回原因：{reason}",
         "approvals.round_step": "第 {round} 轮 第 {step} 步",
