@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sample_leads import capture_lead
 from sqlalchemy import create_engine, text
 from units import unit_of_work
 
@@ -309,6 +310,14 @@ def shipped(app):
         doc_templates.deploy_directory(ROOT / "templates")
     assert result["warnings"] == []
     return result
+
+
+@pytest.fixture
+def alices_lead(api, shipped) -> dict:
+    """alice's lead (the routing table's), with its First call in her inbox."""
+    lead = capture_lead(api)
+    assert lead["owner"] == "alice", lead
+    return lead
 
 
 @pytest.fixture

@@ -1,17 +1,7 @@
 """The inbox in Chromium: a rep works the First call on a phone in Chinese (tables become
 cards, nothing wider than the screen), and a manager reads a lead's routing and dispatches it."""
 
-import pytest
 from playwright.sync_api import expect
-
-
-@pytest.fixture
-def alices_lead(api, shipped):
-    created = api.as_("alice").post("/api/leads", json={
-        "name": "Wang Wei", "company": "Acme Shanghai", "phone": "138 0013 8000",
-        "region": "east_china", "industry": "manufacturing", "product_interest": "erp"})
-    assert created.json["owner"] == "alice", created.json
-    return created.json["id"]
 
 
 def fits_the_screen(page) -> bool:
@@ -39,7 +29,7 @@ def test_a_rep_completes_the_first_call_on_a_phone_in_chinese(browser, alices_le
 
 def test_a_manager_reads_the_routing_and_dispatches_the_lead(browser, api, alices_lead):
     page = browser.as_("mia")
-    page.goto(f"/leads/{alices_lead}")
+    page.goto(f"/leads/{alices_lead['id']}")
     expect(page.locator('[data-testid="routing-rule"]')).to_have_text(
         "east_china_manufacturing_to_shanghai_a")
     expect(page.locator('[data-testid="candidate"]')).to_have_count(2)

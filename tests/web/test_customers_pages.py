@@ -154,12 +154,10 @@ def test_the_customer_pages_in_chinese(pages, acme):
     assert response.status_code == 422 and "请修改标出的字段。" in text_of(response)
 
 
-def test_a_chinese_timeline_tells_its_story_in_chinese(pages, api, shipped):
+def test_a_chinese_timeline_tells_its_story_in_chinese(pages, api, alices_lead):
     """The lead's events, the customer's and the deal's creation and the tasks (by their
     forms' titles) are told in the page's language, not in the API's English titles."""
-    lead = api.as_("alice").post("/api/leads", json={
-        "name": "Wang Wei", "company": "Acme Shanghai", "phone": "138 0013 8000",
-        "region": "east_china", "industry": "manufacturing", "product_interest": "erp"}).json
+    lead = alices_lead
     converted = api.as_("alice").post(f"/api/leads/{lead['id']}/convert", json={
         "opportunity_name": "Acme ERP", "amount": "48000"})
     assert converted.status_code == 200, converted.json

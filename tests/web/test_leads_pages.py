@@ -7,29 +7,13 @@ import re
 
 import pytest
 from page_text import field_block, text_of
-
-
-def capture(api, person: str = "alice", **values) -> dict:
-    body = {"name": "Wang Wei", "company": "Acme Shanghai", "phone": "138 0013 8000",
-            "region": "east_china", "industry": "manufacturing", "company_size": 120,
-            "budget": "50000", "product_interest": "erp", **values}
-    response = api.as_(person).post("/api/leads", json=body)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-@pytest.fixture
-def alices_lead(api, shipped) -> dict:
-    """East China + manufacturing: Shanghai team A, least loaded: alice."""
-    lead = capture(api)
-    assert lead["owner"] == "alice"
-    return lead
+from sample_leads import capture_lead
 
 
 @pytest.fixture
 def pooled_lead(api, shipped) -> dict:
     """An overseas lead matches only the table's last rule: the pool."""
-    lead = capture(api, name="Li Na", company="Far Away Ltd", phone="139 0013 9000",
+    lead = capture_lead(api, name="Li Na", company="Far Away Ltd", phone="139 0013 9000",
                    region="overseas", industry="other", product_interest="other")
     assert lead["status"] == "pool" and lead["owner"] is None
     return lead
@@ -66,7 +50,7 @@ def test_the_menu_shows_leads_to_sales_not_to_analysts(pages, shipped):
 # -- the list --------------------------------------------------------------------------------
 
 def test_reps_see_their_own_leads_and_the_public_form_link(api, pages, alices_lead):
-    carols = capture(api, "mia", name="Zhao Lei", company="ACME Robotics",
+    carols = capture_lead(api, "mia", name="Zhao Lei", company="ACME Robotics",
                      phone="137 0013 7000", region="north_china",
                      product_interest="crm_solution")
     assert carols["owner"] == "carol"
@@ -209,7 +193,7 @@ def test_a_rep_claims_from_the_pool_and_gets_the_first_call(api, pages, pooled_l
 
 
 def test_the_daily_claim_limit_is_a_message(api, app, pages, pooled_lead):
-    second = capture(api, name="Zhou", company="Other Ltd", phone="136 0013 6000",
+    second = capture_lead(api, name="Zhou", company="Other Ltd", phone="136 0013 6000",
                      region="overseas", industry="other", product_interest="other")
     app.config["LEAD_CLAIM_LIMIT"] = 1
     bob = pages.as_("bob")
@@ -246,7 +230,7 @@ def test_the_pool_in_chinese(pages, pooled_lead):
 def test_the_list_pages_keeping_its_filters(api, monkeypatch, pages, alices_lead):
     from app.web.pages import leads as lead_pages
 
-    second = capture(api, name="Sun Li", company="Acme Suzhou", phone="135 0013 5000")
+    second = capture_lead(api, name="Sun Li", company="Acme Suzhou", phone="135 0013 5000")
     monkeypatch.setattr(lead_pages, "PER_PAGE", 1)
     mia = pages.as_("mia")  # manages Shanghai team A: alice's and bob's leads
     first_page = text_of(mia.get("/leads?team=shanghai_a"))

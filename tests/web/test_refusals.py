@@ -44,10 +44,8 @@ def test_an_unknown_refusal_keeps_its_english(app):
         assert in_page_language("the moon is made of cheese") == "the moon is made of cheese"
 
 
-def test_a_chinese_page_flashes_the_reason_in_chinese(pages, api, shipped):
-    lead = api.as_("alice").post("/api/leads", json={
-        "name": "Wang Wei", "company": "Acme", "phone": "138 0013 8000",
-        "region": "east_china", "industry": "manufacturing"}).json
+def test_a_chinese_page_flashes_the_reason_in_chinese(pages, alices_lead):
+    lead = alices_lead
     alice = chinese(pages, "alice")
     alice.post(f"/leads/{lead['id']}/close", {"reason": "spam"})
     response = alice.post(f"/leads/{lead['id']}/convert")
@@ -64,12 +62,9 @@ def test_a_chinese_error_page_names_the_missing_record_in_chinese(pages):
     assert "was not found on the server" not in text_of(unknown)
 
 
-def test_the_pages_scripts_get_the_chinese_beside_the_apis_english(pages, api, shipped):
-    lead = api.as_("alice").post("/api/leads", json={
-        "name": "Wang Wei", "company": "Acme", "phone": "138 0013 8000",
-        "region": "east_china", "industry": "manufacturing"}).json
+def test_the_pages_scripts_get_the_chinese_beside_the_apis_english(pages, api, alices_lead):
     task = api.as_("alice").get("/api/tasks?assignee=me").json["items"][0]
-    assert task["element_id"] == "first_call" and lead["owner"] == "alice"
+    assert task["element_id"] == "first_call"
     refused = chinese(pages, "mia").call("POST", f"/api/tasks/{task['id']}/claim")
     assert refused.status_code == 409
     assert refused.json["message"] == "the task is claimed by alice"
